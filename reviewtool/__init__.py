@@ -1,0 +1,3 @@
+"""reviewtool: community scrutiny of stop and search."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Qt-free domain: models, services, audit, auth."""

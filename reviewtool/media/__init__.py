@@ -1,0 +1,1 @@
+"""Qt-free media: ingest pass, FrameIndex, libvlc player, redaction rendering."""

@@ -1,0 +1,1 @@
+"""reportlab renderers: plain data in, PDF bytes out."""
