@@ -38,7 +38,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 from numpy.lib.stride_tricks import as_strided
 
-from reviewtool.core.progress import Job, Progress
+from reviewtool.progress import Job, Progress
 from reviewtool.media.frame_index import FrameIndex, index_path
 from reviewtool.media.signature import SUBSAMPLE, frame_signature
 
