@@ -1,0 +1,410 @@
+"""Render every report and read it back with pdftotext (poppler-utils, a system dependency)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import shutil
+import subprocess
+from enum import Enum
+from pathlib import Path
+
+import pytest
+
+from reviewtool.reports.base import MARGIN_X, PAGE_WIDTH, PROTECTIVE_MARKING, RenderedReport
+from reviewtool.reports.certificate import render_sampling_certificate, seed_commitment
+from reviewtool.reports.data import (
+    ActionItem,
+    AuditHead,
+    Consensus,
+    CriterionAgreement,
+    FeedbackResponse,
+    GroupRag,
+    MissingFootage,
+    Officer,
+    PanelComment,
+    PublicAction,
+    Rag,
+    RagCounts,
+    ReportMeta,
+    SignOff,
+    Theme,
+)
+from reviewtool.reports.minutes import render_session_minutes
+from reviewtool.reports.officer import render_officer_report
+from reviewtool.reports.public_summary import render_public_summary
+from reviewtool.reports.samples import (
+    sample_certificate,
+    sample_minutes,
+    sample_officer_report,
+    sample_public_summary,
+)
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+
+HOSTILE = (
+    "<b>x</b>",
+    "a & b",
+    '<img src="/etc/passwd">',
+    "<<<",
+    "&amp; &lt;not-an-entity&gt; </para>",
+    "W" + "x" * 298 + "Z",  # a 300-character word
+)
+LONG_WORD = HOSTILE[-1]
+NAMES = ("Zoë Ångström-Łukasiewicz", "Δημήτρης Παπαδόπουλος", "Наталья Иванова", "Siobhán Ó Dónaill")
+OTHER_SCRIPTS = "警察 مراجعة 😀 ᚠᛇᚻ"
+
+
+def pages_of(rendered: RenderedReport, tmp_path: Path) -> list[str]:
+    path = tmp_path / f"{rendered.report_id}-{rendered.sha256[:8]}.pdf"
+    path.write_bytes(rendered.pdf)
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True,
+                         timeout=60).stdout.decode("utf-8")
+    return out.split("\f")[: rendered.page_count]
+
+
+def squash(text: str) -> str:
+    """Text without whitespace: wrapping may break a line anywhere, including inside a long word."""
+    return re.sub(r"\s+", "", text)
+
+
+def word_boxes(rendered: RenderedReport, tmp_path: Path) -> list[tuple[float, float, str]]:
+    path = tmp_path / "boxes.pdf"
+    path.write_bytes(rendered.pdf)
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True,
+                          timeout=60).stdout.decode("utf-8")
+    return [(float(x0), float(x1), word) for x0, x1, word in
+            re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>', html)]
+
+
+def page_count_by_poppler(rendered: RenderedReport, tmp_path: Path) -> int:
+    path = tmp_path / "info.pdf"
+    path.write_bytes(rendered.pdf)
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, timeout=60).stdout.decode()
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+def all_reports() -> list[tuple[str, RenderedReport]]:
+    return [
+        ("officer", render_officer_report(sample_officer_report(0, signed=True))),
+        ("minutes", render_session_minutes(sample_minutes())),
+        ("certificate", render_sampling_certificate(sample_certificate())),
+        ("public", render_public_summary(sample_public_summary())),
+    ]
+
+
+# --- Every page ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind, rendered", all_reports(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_page_carries_marking_id_page_number_and_audit_head(kind, rendered, tmp_path):
+    pages = pages_of(rendered, tmp_path)
+    assert rendered.sha256 == hashlib.sha256(rendered.pdf).hexdigest()
+    assert rendered.pdf.startswith(b"%PDF-")
+    assert len(pages) == rendered.page_count == page_count_by_poppler(rendered, tmp_path)
+    total = rendered.page_count
+    for number, text in enumerate(pages, start=1):
+        assert text.count(PROTECTIVE_MARKING) >= 2, f"{kind} page {number}: marking in header and footer"
+        assert rendered.report_id in text
+        assert f"Page {number} of {total}" in text
+        assert "Audit head: seq 1042, hash " in text
+    full_head = hashlib.sha256(b"audit-1042").hexdigest()
+    assert full_head in squash(pages[0])
+    assert f"--expect-head1042:{full_head}" in squash(pages[0])
+
+
+def test_same_data_same_bytes():
+    first = render_officer_report(sample_officer_report(3))
+    second = render_officer_report(sample_officer_report(3))
+    assert first.pdf == second.pdf and first.sha256 == second.sha256
+
+
+def test_a_long_report_counts_its_pages(tmp_path):
+    rendered = render_officer_report(sample_officer_report(1, stops=12))
+    pages = pages_of(rendered, tmp_path)
+    assert rendered.page_count >= 5
+    assert "Page 1 of" in pages[0]
+    assert f"Page {rendered.page_count} of {rendered.page_count}" in pages[-1]
+    assert all(PROTECTIVE_MARKING in page for page in pages)
+
+
+# --- Officer feedback ---------------------------------------------------------------------------
+
+
+def test_officer_report_shows_the_searches_and_the_panels_view(tmp_path):
+    report = sample_officer_report(0, signed=True)
+    text = "\n".join(pages_of(render_officer_report(report), tmp_path))
+    flat = squash(text)
+    assert "Officer feedback" in text
+    assert squash(report.officer.name) in flat
+    for stop in report.stops:
+        for value in (stop.reference, stop.search_type, stop.legislation, stop.object_of_search, stop.outcome,
+                      stop.consensus.summary, *stop.consensus.commendations, *stop.consensus.learning_points,
+                      *stop.gowisely_missed):
+            assert squash(value) in flat, value
+        assert stop.consensus.rag.label.upper() in text
+    # 3 Feb 2024 22:40 UTC is GMT; a summer stop is shown in BST.
+    assert "3 Feb 2024, 22:40 GMT" in text
+    assert "Panel member 1" in text and "Panel member 3" in text
+    assert squash(report.supervisor_note) in flat and squash(report.officer_response) in flat
+    assert "Sgt Aoife Ní Bhriain" in text and "25 Mar 2024" in text and "28 Mar 2024" in text
+    # the chart's category names and the exact answer counts
+    assert "GOWISELY: Station" in text and "Respect and courtesy" in text
+    assert "Good practice" in text and "Can't tell" in text
+
+
+def test_officer_report_commendations_come_before_learning_points(tmp_path):
+    report = sample_officer_report(1)  # search 1 is amber: both lists
+    text = squash("\n".join(pages_of(render_officer_report(report), tmp_path)))
+    stop = report.stops[0]
+    assert stop.consensus.commendations and stop.consensus.learning_points
+    assert text.index(squash(stop.consensus.commendations[0])) < text.index(squash(stop.consensus.learning_points[0]))
+
+
+def test_officer_report_shows_summer_times_in_bst(tmp_path):
+    from datetime import UTC, datetime
+
+    report = sample_officer_report(0)
+    summer = dataclasses.replace(report.stops[0], occurred_at=datetime(2024, 7, 1, 23, 30, tzinfo=UTC))
+    report = dataclasses.replace(report, stops=(summer,))
+    text = "\n".join(pages_of(render_officer_report(report), tmp_path))
+    assert "2 Jul 2024, 00:30 BST" in text
+
+
+def test_panel_member_names_never_reach_the_officer_report(tmp_path):
+    # What the reporting service holds: the session's roster. What it passes: member numbers only.
+    roster = {1: "Margaret Okonkwo-Hale", 2: "Jerzy Wiśniewski", 3: "Ελένη Κωνσταντίνου"}
+    report = sample_officer_report(2)
+    stops = tuple(dataclasses.replace(stop, comments=tuple(
+        PanelComment(number, f"Comment {number} on {stop.reference}") for number in roster))
+        for stop in report.stops)
+    report = dataclasses.replace(report, stops=stops)
+    text = "\n".join(pages_of(render_officer_report(report), tmp_path))
+    for number, name in roster.items():
+        assert f"Panel member {number}" in text
+        for part in name.split():
+            assert part not in text, part
+    assert {f.name for f in dataclasses.fields(PanelComment)} == {
+        "member_number", "text", "criterion_label", "clip_time"}
+
+
+def test_unsigned_report_leaves_room_to_sign(tmp_path):
+    text = "\n".join(pages_of(render_officer_report(sample_officer_report(4)), tmp_path))
+    assert "Supervisor's note" in text and "Officer's response" in text
+    assert "Acknowledged on" in text and "______" in text
+
+
+# --- Names and scripts --------------------------------------------------------------------------
+
+
+def test_accented_greek_and_cyrillic_names_round_trip(tmp_path):
+    report = sample_officer_report(0)
+    report = dataclasses.replace(
+        report,
+        officer=Officer(NAMES[0], "4417", NAMES[3]),
+        supervisor_note=NAMES[1],
+        officer_response=NAMES[2],
+        sign_off=SignOff(supervisor_name=NAMES[1]),
+    )
+    text = "\n".join(pages_of(render_officer_report(report), tmp_path))
+    for name in NAMES:
+        assert name in text
+
+
+def test_other_scripts_never_break_a_report(tmp_path):
+    report = sample_officer_report(0)
+    stop = dataclasses.replace(report.stops[0], outcome=OTHER_SCRIPTS,
+                               consensus=Consensus(Rag.AMBER, OTHER_SCRIPTS, (OTHER_SCRIPTS,), (OTHER_SCRIPTS,)),
+                               comments=(PanelComment(1, OTHER_SCRIPTS, OTHER_SCRIPTS, 3.0),))
+    report = dataclasses.replace(report, officer=Officer(OTHER_SCRIPTS, OTHER_SCRIPTS, OTHER_SCRIPTS),
+                                 stops=(stop,), supervisor_note=OTHER_SCRIPTS)
+    rendered = render_officer_report(report)
+    pages = pages_of(rendered, tmp_path)
+    assert rendered.page_count >= 1 and "Page 1 of" in pages[0]
+    minutes = sample_minutes()
+    minutes = dataclasses.replace(minutes, session_title=OTHER_SCRIPTS, location=OTHER_SCRIPTS)
+    assert render_session_minutes(minutes).page_count >= 1
+
+
+# --- Hostile and empty text ---------------------------------------------------------------------
+
+
+def _hostile_officer_report():
+    report = sample_officer_report(0)
+    text = " ".join(HOSTILE)
+    stop = dataclasses.replace(
+        report.stops[0],
+        reference=HOSTILE[0], search_type=HOSTILE[1], legislation=HOSTILE[2], object_of_search=HOSTILE[3],
+        outcome=HOSTILE[4],
+        consensus=Consensus(Rag.RED, text, HOSTILE, HOSTILE, referred=True),
+        gowisely_missed=HOSTILE,
+        comments=tuple(PanelComment(n, value, value, 61.0) for n, value in enumerate(HOSTILE, start=1)),
+    )
+    return dataclasses.replace(report, officer=Officer(HOSTILE[1], HOSTILE[3], HOSTILE[2]),
+                               session_title=HOSTILE[0], stops=(stop,), supervisor_note=text,
+                               officer_response=LONG_WORD, sign_off=SignOff(supervisor_name=HOSTILE[2]))
+
+
+def test_hostile_text_appears_literally_in_the_officer_report(tmp_path):
+    rendered = render_officer_report(_hostile_officer_report())
+    flat = squash("\n".join(pages_of(rendered, tmp_path)))
+    for value in HOSTILE:
+        assert squash(value) in flat, value
+    assert b"/Subtype /Image" not in rendered.pdf  # reportlab did not go looking for an image
+
+
+def test_a_300_character_word_wraps_inside_the_page(tmp_path):
+    rendered = render_officer_report(_hostile_officer_report())
+    boxes = word_boxes(rendered, tmp_path)
+    pieces = [word for _, _, word in boxes if re.fullmatch(r"W?x+Z?", word)]
+    assert len(pieces) > 3, "the long word should be split over several lines"
+    right_edge = PAGE_WIDTH - MARGIN_X + 1
+    assert all(x1 <= right_edge for _, x1, _ in boxes), max(x1 for _, x1, _ in boxes)
+
+
+def test_hostile_text_appears_literally_in_minutes_certificate_and_summary(tmp_path):
+    text = " ".join(HOSTILE)
+    minutes = sample_minutes()
+    minutes = dataclasses.replace(
+        minutes, session_title=HOSTILE[0], location=HOSTILE[2],
+        items=(dataclasses.replace(minutes.items[0], reference=HOSTILE[3], outcome=LONG_WORD,
+                                   consensus=Consensus(Rag.GREEN, text)),),
+        missing_footage=(MissingFootage(HOSTILE[1], minutes.items[0].occurred_at, HOSTILE[4], text),),
+        agreement=(CriterionAgreement(HOSTILE[0], "nominal", 0.5, 3),),
+        actions=(ActionItem(text, HOSTILE[1]),),
+        responses=(FeedbackResponse(HOSTILE[3], HOSTILE[2], Rag.AMBER, text),),
+    )
+    cert = dataclasses.replace(sample_certificate(), seed=HOSTILE[2], created_by=HOSTILE[0],
+                               filters=((HOSTILE[1], HOSTILE[4]),), selection=HOSTILE,
+                               skipped_no_footage=(LONG_WORD,), strata_field=HOSTILE[3])
+    summary = dataclasses.replace(sample_public_summary(), period_label=HOSTILE[0],
+                                  themes=(Theme(HOSTILE[2], text),), actions=(PublicAction(text, HOSTILE[3]),),
+                                  responses=(LONG_WORD, HOSTILE[1]))
+    for rendered in (render_session_minutes(minutes), render_sampling_certificate(cert),
+                     render_public_summary(summary)):
+        flat = squash("\n".join(pages_of(rendered, tmp_path)))
+        for value in HOSTILE:
+            assert squash(value) in flat, (rendered.report_id, value)
+    assert seed_commitment(HOSTILE[2]) in squash("\n".join(pages_of(render_sampling_certificate(cert), tmp_path)))
+
+
+def test_empty_text_everywhere_renders(tmp_path):
+    def blank(value):
+        """Every text field of a (nested) report dataclass set to "", at any depth."""
+        if isinstance(value, str) and not isinstance(value, Enum):
+            return ""
+        if isinstance(value, tuple):
+            return tuple(blank(v) for v in value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.replace(value, **{f.name: blank(getattr(value, f.name))
+                                                 for f in dataclasses.fields(value)})
+        return value
+
+    for render, data in ((render_officer_report, sample_officer_report(0, signed=True)),
+                         (render_session_minutes, sample_minutes()),
+                         (render_sampling_certificate, sample_certificate()),
+                         (render_public_summary, sample_public_summary())):
+        empty = blank(data)
+        rendered = render(empty)
+        pages = pages_of(rendered, tmp_path)
+        assert f"Page 1 of {rendered.page_count}" in pages[0]
+        assert PROTECTIVE_MARKING in pages[0]
+
+
+def test_reports_with_no_rows_say_so(tmp_path):
+    report = dataclasses.replace(sample_officer_report(0), stops=(), answers=())
+    text = "\n".join(pages_of(render_officer_report(report), tmp_path))
+    assert "No reviewed searches in this report." in text
+    assert "No answers were recorded" in text
+    minutes = dataclasses.replace(sample_minutes(), items=(), missing_footage=(), agreement=(), actions=(),
+                                  responses=(), attendance=())
+    text = "\n".join(pages_of(render_session_minutes(minutes), tmp_path))
+    assert "Every sampled search had footage." in text
+    assert "No actions were agreed." in text
+
+
+# --- Minutes, certificate, public summary -------------------------------------------------------
+
+
+def test_minutes_record_attendance_sample_findings_agreement_actions_responses(tmp_path):
+    minutes = sample_minutes()
+    text = "\n".join(pages_of(render_session_minutes(minutes), tmp_path))
+    flat = squash(text)
+    assert "A. K. (Chair)" in text and "Δ. Π. (Panel member)" in text
+    assert "Apologies" in text and "J. W. (Panel member)" in text
+    s = minutes.sampling
+    for value in (s.seed, s.population_digest, s.published_commitment, "412 searches", "8 searches"):
+        assert squash(value) in flat
+    assert squash("matches the commitment published in advance") in flat
+    for finding in minutes.missing_footage:
+        assert finding.reference in text and squash(finding.follow_up) in flat
+    for item in minutes.items:
+        assert item.reference in text and squash(item.consensus.summary) in flat
+    assert "0.82" in text and "0.64" in text and "Not defined" in text
+    for action in minutes.actions:
+        assert squash(action.text) in flat
+    for response in minutes.responses:
+        assert response.report_id in text and squash(response.response) in flat
+
+
+def test_minutes_flag_a_seed_that_does_not_match_its_commitment(tmp_path):
+    minutes = sample_minutes()
+    minutes = dataclasses.replace(minutes, sampling=dataclasses.replace(minutes.sampling, published_commitment="ab" * 32))
+    assert "DOES NOT MATCH" in "\n".join(pages_of(render_session_minutes(minutes), tmp_path))
+
+
+def test_certificate_prints_every_field_and_how_to_verify(tmp_path):
+    cert = sample_certificate()
+    text = "\n".join(pages_of(render_sampling_certificate(cert), tmp_path))
+    flat = squash(text)
+    for value in (cert.algorithm, cert.seed, cert.population_digest, str(cert.population_size),
+                  cert.strata_field, "Proportional, sample size 12", "2 stops", cert.created_by,
+                  "14 Mar 2024, 18:42 GMT", cert.certificate_sha256, seed_commitment(cert.seed)):
+        assert squash(value) in flat, value
+    for name, value in cert.filters:
+        assert squash(name) in flat and squash(value) in flat
+    positions = [flat.index(reference) for reference in cert.selection]
+    assert positions == sorted(positions), "selection printed in the order drawn"
+    for reference in cert.skipped_no_footage:
+        assert reference in text
+    assert "How to verify" in text and "reviewtool sample verify" in text
+
+
+def test_public_summary_has_counts_and_no_personal_data(tmp_path):
+    summary = sample_public_summary()
+    text = "\n".join(pages_of(render_public_summary(summary), tmp_path))
+    assert "1,238" in text and "27" in text
+    assert "16 green (59%)" in text
+    for group in (*summary.by_search_type, *summary.by_outcome_group):
+        assert group.label in text
+    for theme in summary.themes:
+        assert theme.title in text
+    # Nothing from the officer reports or minutes can reach it: the data has nowhere to hold it.
+    officer = sample_officer_report(0)
+    assert officer.officer.name not in text and officer.officer.collar_number not in text
+    assert not re.search(r"DBY-\d{4}-\d{6}", text), "no stop references"
+    public_types = (type(summary), RagCounts, GroupRag, Theme, PublicAction, ReportMeta, AuditHead)
+    field_names = {f.name for cls in public_types for f in dataclasses.fields(cls)}
+    assert not field_names & {"officer", "name", "collar_number", "reference", "subject", "member_number"}
+
+
+def test_very_long_text_flows_over_pages_instead_of_failing(tmp_path):
+    huge = ("A long paragraph of observations about the search. " * 30 + "\n") * 3  # > a page in a column
+    report = sample_officer_report(0)
+    stop = dataclasses.replace(report.stops[0], legislation=huge, consensus=Consensus(Rag.RED, huge, (huge,), (huge,)),
+                               comments=(PanelComment(1, huge, huge),))
+    report = dataclasses.replace(report, officer=Officer(huge, huge, huge), stops=(stop,), supervisor_note=huge,
+                                 officer_response=huge, sign_off=SignOff(supervisor_name=huge),
+                                 meta=dataclasses.replace(report.meta, organisation=huge, report_id="R-" + "9" * 200))
+    minutes = sample_minutes()
+    minutes = dataclasses.replace(minutes, location=huge, actions=(ActionItem(huge, huge),),
+                                  items=(dataclasses.replace(minutes.items[0], consensus=Consensus(Rag.RED, huge)),))
+    cert = dataclasses.replace(sample_certificate(), seed=huge, filters=(("x", huge),))
+    summary = dataclasses.replace(sample_public_summary(), themes=(Theme(huge, huge),), actions=(PublicAction(huge, huge),))
+    for rendered in (render_officer_report(report), render_session_minutes(minutes),
+                     render_sampling_certificate(cert), render_public_summary(summary)):
+        pages = pages_of(rendered, tmp_path)
+        assert rendered.page_count > 2
+        assert f"Page {rendered.page_count} of {rendered.page_count}" in pages[-1]
+        assert all(page.count(PROTECTIVE_MARKING) >= 2 for page in pages)
