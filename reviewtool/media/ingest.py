@@ -285,7 +285,15 @@ class _DecoderLog:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    """An exception as one line, without the file name FFmpeg errors repeat (the caller names it)."""
+    if isinstance(exc, av.FFmpegError) and exc.strerror:
+        text = exc.strerror
+        log_entry = getattr(exc, "log", None)
+        if log_entry:
+            text += f"; {log_entry[1]}: {log_entry[2]}" if len(log_entry) == 3 else f"; {log_entry}"
+    else:
+        text = str(exc)
+    text = " ".join(text.split())
     return text or type(exc).__name__
 
 

@@ -29,7 +29,7 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reviewtool.core.progress import run_to_end  # noqa: E402
+from reviewtool.progress import run_to_end  # noqa: E402
 from reviewtool.media.frame_index import DEFAULT_TOLERANCE, FrameIndex  # noqa: E402
 from reviewtool.media.ingest import ingest_pass  # noqa: E402
 from reviewtool.media.signature import distances_to_all, frame_signature  # noqa: E402
