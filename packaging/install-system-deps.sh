@@ -14,7 +14,6 @@ PACKAGES=(
   postgresql
   poppler-utils
   fonts-dejavu-core
-  ffmpeg
 )
 
 missing=()

@@ -1,0 +1,196 @@
+"""Synthetic but realistic demo data: a force export of stops, clips made with PyAV, users, a session.
+
+Everything goes through the same services a liaison officer uses (import, ingest, sampling), so the
+demo is also a smoke test of the real paths.  Nothing here is a real person or a real search.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from reviewtool.core.auth import Actor, UserService
+from reviewtool.core.db import Database
+from reviewtool.core.footage_service import FootageService
+from reviewtool.core.models import Officer, PanelMember, User
+from reviewtool.core.sampling import SamplingSpec
+from reviewtool.core.sampling_service import SamplingService
+from reviewtool.core.stop_import import StopImportService
+from reviewtool.progress import Job, Progress, run_to_end
+
+LONDON = ZoneInfo("Europe/London")
+AREAS = ("Sheffield North", "Sheffield South", "Rotherham")
+FOCUS_AREA = AREAS[0]
+TEAMS = ("Response A", "Response B", "Neighbourhood", "Proactive")
+
+_TYPES = [("Person search", 70), ("Person and Vehicle search", 18), ("Vehicle search", 12)]
+_LEGISLATION = [
+    ("Misuse of Drugs Act 1971 (section 23)", 62), ("Police and Criminal Evidence Act 1984 (section 1)", 30),
+    ("Criminal Justice and Public Order Act 1994 (section 60)", 3), ("Firearms Act 1968 (section 47)", 2),
+    ("Criminal Justice Act 1988 (section 139B)", 2), ("Psychoactive Substances Act 2016 (s36(2))", 1),
+]
+_OBJECT_FOR_POWER = {
+    "Misuse of Drugs Act 1971 (section 23)": ["Controlled drugs"],
+    "Police and Criminal Evidence Act 1984 (section 1)": ["Stolen goods", "Offensive weapons", "Article for use in theft",
+                                                          "Articles for use in criminal damage"],
+    "Criminal Justice and Public Order Act 1994 (section 60)": ["Offensive weapons"],
+    "Firearms Act 1968 (section 47)": ["Firearms"],
+    "Criminal Justice Act 1988 (section 139B)": ["Offensive weapons"],
+    "Psychoactive Substances Act 2016 (s36(2))": ["Psychoactive substances"],
+}
+_OUTCOMES = [("A no further action disposal", 68), ("Arrest", 12), ("Khat or Cannabis warning", 7),
+             ("Community resolution", 7), ("Summons / charged by post", 3), ("Penalty Notice for Disorder", 2),
+             ("Caution (simple or conditional)", 1)]
+_AGES = [("10-17", 18), ("18-24", 36), ("25-34", 26), ("over 34", 20)]
+_SELF = [("White - English/Welsh/Scottish/Northern Irish/British", 55), ("Asian/Asian British - Pakistani", 10),
+         ("Black/African/Caribbean/Black British - African", 6), ("Black/African/Caribbean/Black British - Caribbean", 4),
+         ("Mixed/Multiple ethnic groups - White and Black Caribbean", 4), ("White - Any other White background", 5),
+         ("Other ethnic group - Arab", 2), ("White - Gypsy or Irish Traveller", 1), ("Other ethnic group - Not stated", 13)]
+_GROUNDS = [
+    "Strong smell of cannabis from the person; seen passing a small item to another male in an alley known for supply.",
+    "Matched the description circulated for a shop theft 20 minutes earlier (clothing, direction of travel).",
+    "Seen concealing an object in waistband on seeing police; area subject to recent knife-crime reports.",
+    "Vehicle linked on PNC to supply of controlled drugs; occupants seen making a short meeting in a car park.",
+    "Intelligence report this week that the person carries a bladed article; behaviour nervous and evasive.",
+    "Seen trying door handles of parked cars; carrying a rucksack and screwdriver visible in hand.",
+    "Section 60 authorisation in force after a stabbing; group matched description given by witnesses.",
+    "Admitted on questioning to having cannabis on them for personal use.",
+]
+
+
+def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
+    values, weights = zip(*weighted)
+    return rng.choices(values, weights=weights)[0]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    name: str
+    password: str
+
+
+DEMO_USERS = (
+    DemoUser("admin", "admin", "Alex Admin", "demo-admin-pass"),
+    DemoUser("liaison", "liaison", "Lee Liaison (CLO)", "demo-liaison-pass"),
+    DemoUser("supervisor", "supervisor", "Sgt Sam Supervisor", "demo-supervisor-pass"),
+    DemoUser("panel1", "panel", "Amira Haddad", "demo-panel1-pass"),
+    DemoUser("panel2", "panel", "Tomasz Kowalski", "demo-panel2-pass"),
+    DemoUser("panel3", "panel", "Grace Okafor", "demo-panel3-pass"),
+    DemoUser("panel4", "panel", "Dafydd Evans", "demo-panel4-pass"),
+)
+
+
+def write_force_export(path: Path, *, stops: int, clips: int, today: date, seed: int = 7) -> tuple[list[str], date]:
+    """Write a force-export CSV.  Returns the clip file names it references and the first local day of
+    the focus period: the focus area's most recent stops, all but two of which have a clip."""
+    rng = random.Random(seed)
+    officers = [(f"SY{4100 + i}", AREAS[i % 3], TEAMS[i % 4]) for i in range(30)]
+    start = datetime.combine(today - timedelta(days=90), datetime.min.time(), LONDON)
+    clip_names = [f"BWV-{today:%Y%m}-{n:04d}.mp4" for n in range(1, clips + 1)]
+    header = ["Reference", "Type", "Date", "Part of a policing operation", "Policing operation", "Latitude",
+              "Longitude", "Gender", "Age range", "Self-defined ethnicity", "Officer-defined ethnicity", "Legislation",
+              "Object of search", "Outcome", "Outcome linked to object of search",
+              "Removal of more than just outer clothing", "Officer", "Team", "Area", "Footage", "Grounds"]
+    rows = []
+    for n in range(stops):
+        officer, area, team = rng.choice(officers)
+        when = start + timedelta(minutes=rng.randrange(0, 90 * 24 * 60))
+        kind = _pick(rng, _TYPES)
+        power = _pick(rng, _LEGISLATION)
+        outcome = _pick(rng, _OUTCOMES)
+        person = kind != "Vehicle search"
+        self_defined = _pick(rng, _SELF) if person else ""
+        ode = {"White": "White", "Asian": "Asian", "Black": "Black", "Mixed": rng.choice(["Black", "White", "Other"]),
+               "Other": rng.choice(["Other", "Asian", "White"])}[self_defined.split("/")[0].split(" ")[0] or "Other"] \
+            if person else ""
+        lat, lon = (f"{53.38 + rng.uniform(-0.06, 0.06):.6f}", f"{-1.47 + rng.uniform(-0.08, 0.08):.6f}")
+        rows.append([f"SS-{when:%y%m}-{n + 1:05d}", kind, when.astimezone(timezone.utc).isoformat(timespec="seconds"),
+                     "False", "", lat, lon, rng.choice(["Male"] * 9 + ["Female"]) if person else "",
+                     _pick(rng, _AGES) if person else "", self_defined, ode, power,
+                     rng.choice(_OBJECT_FOR_POWER[power]), outcome,
+                     "True" if outcome != "A no further action disposal" else rng.choice(["False", "False", "True"]),
+                     "False" if person else "", officer, team, area, "", rng.choice(_GROUNDS)])
+    # The focus area's most recent stops carry the clips (one or two stops without footage stay a finding).
+    rows.sort(key=lambda r: r[2])
+    focus = [r for r in rows if r[18] == FOCUS_AREA][-(clips + 2):]
+    for row, name in zip(focus[:clips], clip_names):
+        row[19] = name
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    first_day = datetime.fromisoformat(focus[0][2]).astimezone(LONDON).date()
+    return clip_names, first_day
+
+
+def make_demo_clips(folder: Path, names: list[str], seed: int = 11) -> "Job[list[Path]]":
+    from reviewtool.media.synth import make_clip
+
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n, name in enumerate(names):
+        yield Progress(n, len(names), f"making {name}")
+        path = folder / name
+        if not path.exists():
+            make_clip(path, duration_s=rng.choice([20, 25, 30, 40, 60]) if n else 20, width=640, height=360,
+                      fps=rng.choice([25.0, 30.0]), vfr=(n == 1), seed=seed + n, faces=rng.choice([1, 2, 3]))
+        paths.append(path)
+    yield Progress(len(names), len(names), "clips ready")
+    return paths
+
+
+def build_demo(directory: Path, *, stops: int = 300, clips: int = 10, today: date | None = None) -> "Job[Database]":
+    today = today or date.today()
+    directory.mkdir(parents=True, exist_ok=True)
+    db_path = directory / "reviewtool.db"
+    if db_path.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    db = Database.open(f"sqlite:///{db_path}")
+    setup = Actor(username="demo-setup", role="admin")
+    liaison = Actor(username="liaison", role="liaison")
+
+    yield Progress(0, 5, "users")
+    users = UserService(db)
+    for u in DEMO_USERS:
+        users.add(setup, u.username, u.name, u.role, u.password)
+    with db.session() as s:
+        for u in DEMO_USERS:
+            if u.role == "panel":
+                user = s.scalar(select(User).where(User.username == u.username))
+                initials = "".join(part[0] for part in u.name.split()[:2]).upper()
+                s.add(PanelMember(name=u.name, initials=initials, user_id=user.id if user else None))
+
+    yield Progress(1, 5, "stop records")
+    export = directory / "stops-force-export.csv"
+    clip_names, focus_from = write_force_export(export, stops=stops, clips=clips, today=today)
+    run_to_end(StopImportService(db).import_files(liaison, [export]))
+    with db.session() as s:
+        supervisor = s.scalar(select(User).where(User.username == "supervisor"))
+        for officer in s.scalars(select(Officer)):
+            officer.supervisor_id = supervisor.id
+
+    yield Progress(2, 5, "footage")
+    paths = yield from make_demo_clips(directory / "footage", clip_names)
+    yield Progress(3, 5, "indexing footage")
+    outcomes = yield from FootageService(db).ingest(liaison, paths)
+    failed = [o.error for o in outcomes if o.error]
+    if failed:
+        raise RuntimeError("demo footage could not be ingested: " + "; ".join(failed))
+
+    yield Progress(4, 5, "planned session")
+    spec = SamplingSpec(seed="demo seed: 3 1 4 1 5 9", allocation="proportional", sample_size=min(6, clips),
+                        max_per_officer=2, require_footage=True,
+                        filters={"area": FOCUS_AREA, "from": focus_from.isoformat(), "to": today.isoformat()})
+    SamplingService(db).run(liaison, spec, session_name=f"Community Monitoring Group — {today:%B %Y}")
+    yield Progress(5, 5, "done")
+    return db
