@@ -13,13 +13,13 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, StyleSheet1
 from reportlab.lib.units import mm
@@ -161,11 +161,9 @@ def stylesheet() -> StyleSheet1:
         sheet.add(ParagraphStyle("Heading2", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=14,
                                  textColor=INK, spaceBefore=8, spaceAfter=3, keepWithNext=1))
         sheet.add(ParagraphStyle("Small", parent=base, fontSize=8, leading=10.5, textColor=MUTED))
-        sheet.add(ParagraphStyle("Bullet", parent=base, leftIndent=12, bulletIndent=2, spaceAfter=2))
+        sheet.add(ParagraphStyle("Bullet", parent=base, leftIndent=12, bulletIndent=2, spaceAfter=2,
+                                 bulletFontName=FONT_REGULAR))
         sheet.add(ParagraphStyle("Cell", parent=base, fontSize=8.5, leading=11))
-        sheet.add(ParagraphStyle("CellHead", parent=base, fontName=FONT_BOLD, fontSize=8, leading=10.5,
-                                 textColor=MUTED))
-        sheet.add(ParagraphStyle("CellRight", parent=base, fontSize=8.5, leading=11, alignment=TA_RIGHT))
         sheet.add(ParagraphStyle("Key", parent=base, fontName=FONT_BOLD, fontSize=8.5, leading=11,
                                  textColor=MUTED))
         sheet.add(ParagraphStyle("Figure", parent=base, fontName=FONT_BOLD, fontSize=18, leading=22,
@@ -225,7 +223,8 @@ def grid(rows: Sequence[Sequence[object]], widths: Sequence[float], commands: Se
     so no amount of user text can make a cell taller than the page (reportlab's LayoutError)."""
     table = Table([list(row) for row in rows], colWidths=list(widths), rowHeights=row_heights,
                   repeatRows=repeat_rows, splitInRow=1, hAlign="LEFT")
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *commands]))
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), FONT_REGULAR),
+                               *commands]))
     return table
 
 
@@ -327,6 +326,8 @@ class _ReportDocTemplate(BaseDocTemplate):
             creator="reviewtool",
             subject=PROTECTIVE_MARKING,
             invariant=1,  # same data, same bytes: the SHA-256 identifies the content
+            initialFontName=FONT_REGULAR,  # else every page names Helvetica, a font it never embeds
+            lang="en-GB",
         )
         self.meta = meta
         self.report_title = title
@@ -339,6 +340,11 @@ class _ReportDocTemplate(BaseDocTemplate):
             PageTemplate(id="First", frames=[first], onPage=self._first_page, pagesize=A4),
             PageTemplate(id="Later", frames=[later], onPage=self._later_page, pagesize=A4),
         ])
+
+    def beforeDocument(self) -> None:  # noqa: N802 (reportlab's hook)
+        # With `invariant` the PDF's creation date would read 1 Jan 2000; give it the report's own.
+        stamp = self.meta.generated_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+        self.canv.setDateFormatter(lambda *_: stamp)
 
     def _marking_and_footer(self, canvas: Canvas) -> None:
         meta = self.meta
@@ -419,9 +425,7 @@ def build_pdf(meta: ReportMeta, title: str, story: list[Flowable]) -> RenderedRe
     buffer = io.BytesIO()
     doc = _ReportDocTemplate(buffer, meta, title)
     page_counts: list[int] = []
-    doc.build([NextPageTemplate("Later"), *story],
-              canvasmaker=partial(_NumberedCanvas, page_counts=page_counts,
-                                          initialFontName=FONT_REGULAR))
+    doc.build([NextPageTemplate("Later"), *story], canvasmaker=partial(_NumberedCanvas, page_counts=page_counts))
     pdf = buffer.getvalue()
     return RenderedReport(pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), report_id=meta.report_id,
                           page_count=page_counts[-1])

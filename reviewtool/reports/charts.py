@@ -65,7 +65,7 @@ def stacked_bars(categories: Sequence[str], series: Sequence[Series], *,
     register_fonts()
     rows = max(1, len(categories))
     height = rows * _ROW + _AXIS + _LEGEND + 6
-    drawing = Drawing(width, height)
+    drawing = Drawing(width, height, initialFontName=FONT_REGULAR)
 
     chart = HorizontalBarChart()
     chart.x = label_width

@@ -114,6 +114,21 @@ def test_every_page_carries_marking_id_page_number_and_audit_head(kind, rendered
     assert f"--expect-head1042:{full_head}" in squash(pages[0])
 
 
+@pytest.mark.parametrize("kind, rendered", all_reports(), ids=lambda v: v if isinstance(v, str) else "")
+def test_only_the_bundled_fonts_are_used_and_embedded(kind, rendered, tmp_path):
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(rendered.pdf)
+    rows = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, timeout=60,
+                          text=True).stdout.splitlines()[2:]
+    assert rows
+    for row in rows:
+        name, emb = row.split()[0], row.split()[-5]
+        assert "DejaVuSans" in name and emb == "yes", row
+    info = subprocess.run(["pdfinfo", "-isodates", str(path)], check=True, capture_output=True, timeout=60,
+                          text=True).stdout
+    assert re.search(r"CreationDate:\s+2024-03-21T16:45:00(Z|\+00)", info), info
+
+
 def test_same_data_same_bytes():
     first = render_officer_report(sample_officer_report(3))
     second = render_officer_report(sample_officer_report(3))
