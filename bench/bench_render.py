@@ -1,8 +1,9 @@
 """Render time of `render_redacted` on a 1080p BGRA frame: median ms over many runs.
 
 Run: .venv/bin/python bench/bench_render.py [--runs N]
-Prints the plain frame copy (the floor every redacted frame pays), then 3 regions per effect and
-shape at face size, and a worst case of 3 large regions. The player's budget is a few ms per frame.
+Prints the region lookup (3 moving tracks, 3 candidate times), the plain frame copy (the floor every
+redacted frame pays), then 3 regions per effect and shape at face size, and a worst case of 3 large
+regions. The player's budget is a few ms per frame.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 
 import numpy as np
 
-from reviewtool.media.redaction import Region
+from reviewtool.media.redaction import Keyframe, RedactionSet, RedactionTrack, Region
 from reviewtool.media.render import render_blank, render_redacted
 
 WIDTH, HEIGHT = 1920, 1080
@@ -46,6 +47,13 @@ def main() -> None:
 
     print(f"render_redacted at {WIDTH}x{HEIGHT} BGRA, {args.runs} runs (ms)")
     print(f"  {'case':<34} {'median':>7} {'min':>7} {'cpu med':>7}")
+    tracks = tuple(
+        RedactionTrack(f"face{i}", "face_bystander", "blur", "ellipse",
+                       tuple(Keyframe(k * 0.5, (x + 0.001 * k, y, w, h)) for k in range(120)))
+        for i, (x, y, w, h) in enumerate(FACE_BOXES))
+    redactions = RedactionSet("0" * 64, tracks)
+    lookup = timings_ms(lambda: redactions.regions_for_times([20.0, 20.033, 20.067]), args.runs)
+    print(f"  {'regions_for_times (lookup only)':<34} {lookup}")
     print(f"  {'copy only (no regions)':<34} {timings_ms(lambda: render_redacted(src, [], out), args.runs)}")
     print(f"  {'render_blank':<34} {timings_ms(lambda: render_blank(out), args.runs)}")
     for boxes, size in ((FACE_BOXES, "face-size"), (LARGE_BOXES, "large")):

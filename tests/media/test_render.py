@@ -119,6 +119,8 @@ def test_ellipse_covers_the_inscribed_ellipse_and_leaves_the_corners(src):
     # every pixel whose centre lies in the ellipse inscribed in the *unpadded* box (a synthetic face)
     face = ((xx - (x + w / 2) * W) / (w / 2 * W)) ** 2 + ((yy - (y + h / 2) * H) / (h / 2 * H)) ** 2 <= 1
     assert is_black(out[face]).all()
+    unpadded = render(src, Region(box, "ellipse", "solid", "face_bystander"), margin=0.0)
+    assert is_black(unpadded[face]).all()  # even with no margin at all
     # and of the padded box's inscribed ellipse
     px, py, pw, ph = x - MARGIN, y - MARGIN, w + 2 * MARGIN, h + 2 * MARGIN
     padded = ((xx - (px + pw / 2) * W) / (pw / 2 * W)) ** 2 + ((yy - (py + ph / 2) * H) / (ph / 2 * H)) ** 2 <= 1
