@@ -70,7 +70,8 @@ _OUTCOMES = (
 _LEGACY_OUTCOMES = (
     ("Nothing found - no further action", 70), ("Suspect arrested", 12),
     ("Offender given drugs possession warning", 6), ("Local resolution", 5), ("Suspect summonsed to court", 3),
-    ("Offender cautioned", 2), ("Offender given penalty notice", 1), ("Article found - Detailed outcome unavailable", 1),
+    ("Offender cautioned", 2), ("Offender given penalty notice", 1),
+    ("Article found - Detailed outcome unavailable", 1),
 )
 _OPERATIONS = ("Operation Venture", "Op Sceptre", "Operation Trident")
 
@@ -119,7 +120,10 @@ def generate_public_csv(path: str | Path, rows: int = 100_000, seed: int = 0) ->
         else:
             gender = rng.choices(genders, cum_weights=gender_w)[0]
             age = rng.choices(ages, cum_weights=age_w)[0]
-            sde = rng.choices(legacy_sdes, cum_weights=legacy_sde_w)[0] if legacy else rng.choices(sdes, cum_weights=sde_w)[0]
+            if legacy:
+                sde = rng.choices(legacy_sdes, cum_weights=legacy_sde_w)[0]
+            else:
+                sde = rng.choices(sdes, cum_weights=sde_w)[0]
             ode = rng.choices(odes, cum_weights=ode_w)[0]
             removal = rng.choice(("False", "False", "False", "True", ""))
         power_index = rng.choices(range(len(_POWERS)), cum_weights=power_w)[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import json
 import re
 from datetime import datetime, timezone
@@ -180,6 +181,14 @@ def test_rows_built_by_the_parser_equal_constructed_rows() -> None:
         assert vars(rebuilt) == vars(row)  # every field present, none extra
 
 
+def test_fast_row_construction_sets_each_field_by_name() -> None:
+    from reviewtool.core.stops import rowbuild
+
+    row = rowbuild._make_row(rowbuild._ROW_KEYS)
+    assert vars(row) == {name: name for name in rowbuild._ROW_KEYS}
+    assert set(rowbuild._ROW_KEYS) == {f.name for f in dataclasses.fields(StopRow)}
+
+
 def test_local_month_is_london() -> None:
     rows = parse_stop_file(DATA / "stops-lf-nobom.csv").rows
     last = rows[-1]
@@ -287,6 +296,11 @@ def test_json_outcome_object_alone_and_non_object_items() -> None:
     parsed = parse_stop_bytes(json.dumps([item, 7]).encode(), "api.json")
     assert parsed.rows[0].outcome == "Arrest" and parsed.rows[0].outcome_group == "positive"
     assert [(s.row_number, s.reason) for s in parsed.skipped] == [(2, "not a JSON object")]
+    item["outcome"] = {"id": "bu-no-further-action", "name": "A no further action disposal"}
+    item["outcome_object"] = None
+    row = parse_stop_bytes(json.dumps([item]).encode(), "api.json").rows[0]
+    assert row.outcome == "A no further action disposal" and row.outcome_group == "nfa"
+    assert "outcome_object" not in row.extra and row.extra["outcome_id"] == "bu-no-further-action"
     assert parse_stop_bytes(b"[]", "empty-month.json").rows == []
 
 
@@ -423,8 +437,10 @@ def test_unbalanced_quote_is_not_silently_swallowed() -> None:
 
 def test_naive_local_times_around_clock_changes() -> None:
     header = HEADER + ",Reference"
-    lines = (public_row(datetime="2021-10-31 01:30") + ",back", public_row(datetime="28/03/2021 01:30") + ",forward",
-             public_row(datetime="2021-07-01") + ",dateonly", public_row(datetime="2021-07-01T09:00:00+01:00") + ",offset")
+    lines = (public_row(datetime="2021-10-31 01:30") + ",back",
+             public_row(datetime="28/03/2021 01:30") + ",forward",
+             public_row(datetime="2021-07-01") + ",dateonly",
+             public_row(datetime="2021-07-01T09:00:00+01:00") + ",offset")
     parsed = parse_stop_bytes(("\n".join((header, *lines)) + "\n").encode(), "local.csv")
     back, forward, date_only, offset = parsed.rows
     assert back.datetime == datetime(2021, 10, 31, 0, 30, tzinfo=UTC)  # the first 01:30, BST

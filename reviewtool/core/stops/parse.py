@@ -371,17 +371,18 @@ def _parse_json(text: str, name: str, raw_digest: str) -> ParsedFile:
         outcome_name = ""
         for key, value in item.items():
             known = key_fields[key]
-            if known is not None:
+            if known is not None and not (known.name == "outcome" and isinstance(value, dict)):
                 if known.name == "outcome" and value is False:
                     value = None  # old API responses: false = no outcome recorded
                 cells[known.name] = _json_text(value)
             elif key == "location":
                 _json_location(value, cells, extra, n, parsed)
-            elif key == "outcome_object" and isinstance(value, dict):
-                outcome_id = _json_text(value.get("id")) or None
-                outcome_name = _json_text(value.get("name"))
-                if outcome_id:
-                    extra["outcome_id"] = outcome_id
+            elif key in ("outcome_object", "outcome"):  # {id, name}
+                if isinstance(value, dict):
+                    outcome_id = _json_text(value.get("id")) or None
+                    outcome_name = _json_text(value.get("name"))
+                    if outcome_id:
+                        extra["outcome_id"] = outcome_id
             else:
                 extra[key] = _json_text(value)
         if not cells.get("outcome") and outcome_name:

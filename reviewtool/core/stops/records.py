@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -49,9 +49,10 @@ class StopRow:
     rather than a measurement); ``datetime`` is timezone-aware UTC.  ``footage`` is a tuple of clip names
     or ids (``as_dict`` gives a list).  ``extra`` holds columns/keys the parser does not know, as text.
 
-    No ``slots``: the parser builds rows through `new_stop_row`, which hands over a ready ``__dict__``
-    in one step; a frozen dataclass's ``__init__`` sets its 26 fields one ``object.__setattr__`` call at
-    a time, which was measured at 3-6x the cost and dominated parsing 100,000 rows.
+    No ``slots``: the parser (``rowbuild._make_row``) hands each row a ready ``__dict__`` in one step; a
+    frozen dataclass's ``__init__`` sets its 26 fields one ``object.__setattr__`` call at a time, which
+    measured 3-5x the cost and dominated parsing 100,000 rows.  Constructing a StopRow normally works
+    the same (tests check both give equal rows).
     """
 
     row_number: int
@@ -94,31 +95,15 @@ class StopRow:
     def as_dict(self) -> dict[str, Any]:
         """``row_number``, ``reference``, ``reference_is_derived``, every stop field in canonical order
         (footage as a list) and ``extra`` (a copy)."""
-        out: dict[str, Any] = {
-            "row_number": self.row_number,
-            "reference": self.reference,
-            "reference_is_derived": self.reference_is_derived,
-        }
-        for name in _ROW_FIELD_ORDER:
-            out[name] = getattr(self, name)
+        out = {**_AS_DICT_TEMPLATE, **self.__dict__}  # template fixes the key order; one C-level merge
         out["footage"] = list(self.footage)
         out["extra"] = dict(self.extra)
         return out
 
 
-_ROW_FIELD_ORDER = tuple(f.name for f in STOP_FIELDS if f.name != "reference")
-STOP_ROW_FIELDS: frozenset[str] = frozenset(f.name for f in fields(StopRow))
-_new_object = object.__new__
-_set_attribute = object.__setattr__
-
-
-def new_stop_row(values: dict[str, Any]) -> StopRow:
-    """A StopRow from a dict holding **every** field (the dict becomes the instance's ``__dict__``)."""
-    row = _new_object(StopRow)
-    _set_attribute(row, "__dict__", values)
-    return row
-
-
+_AS_DICT_TEMPLATE: dict[str, Any] = dict.fromkeys((
+    "row_number", "reference", "reference_is_derived",
+    *(f.name for f in STOP_FIELDS if f.name != "reference"), "extra"))
 @dataclass(slots=True)
 class ParsedFile:
     """Everything read from one file.  Nothing here has touched the database.
