@@ -92,13 +92,14 @@ def markup(text: str | None) -> str:
     return escape(clean).replace("\n", "<br/>")
 
 
-def para(text: str | None, style: ParagraphStyle | str = "Body", *, empty: str = "") -> Paragraph:
-    """A Paragraph of user text, shown literally. `empty` is what to show for "" or None."""
+def para(text: str | None, style: ParagraphStyle | str = "Body", *, empty: str = "",
+         bullet: str | None = None) -> Paragraph:
+    """A Paragraph of user text, shown literally: the one way user text reaches a Paragraph.
+    `empty` is what to show for "", blanks or None."""
     if isinstance(style, str):
         style = stylesheet()[style]
-    if not text or not text.strip():
-        return Paragraph(markup(empty), style)
-    return Paragraph(markup(text), style)
+    shown = text if text and text.strip() else empty
+    return Paragraph(markup(shown), style, bulletText=bullet)
 
 
 def label(text: str, style: str = "Body") -> Paragraph:
@@ -188,8 +189,7 @@ def heading(text: str, level: int = 1) -> Paragraph:
 
 def bullets(items: Iterable[str], *, empty: str) -> list[Flowable]:
     """A bullet list of user text; `empty` (fixed wording) when there are no non-blank items."""
-    style = stylesheet()["Bullet"]
-    rows = [Paragraph(markup(item), style, bulletText="•") for item in items if item and item.strip()]
+    rows = [para(item, "Bullet", bullet="•") for item in items if item and item.strip()]
     return rows or [para(empty, "Small")]
 
 

@@ -76,7 +76,7 @@ def _sampling(minutes: SessionMinutes) -> Flowable:
         ("Population", f"{s.population_size} searches"),
         ("Population digest", s.population_digest),
         ("Selected", f"{s.selection_count} searches"),
-    ], key_width=30 * mm)
+    ], key_width=34 * mm)
 
 
 def _tally(minutes: SessionMinutes) -> str:

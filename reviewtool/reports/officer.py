@@ -81,8 +81,8 @@ def _tally(stops: tuple[ReviewedStop, ...]) -> str:
 
 
 def _overview_table(stops: tuple[ReviewedStop, ...]) -> Flowable:
-    widths = [8 * mm, 34 * mm, 30 * mm, 33 * mm, 28 * mm, 24 * mm, 17 * mm]
-    widths[-2] = CONTENT_WIDTH - sum(widths) + widths[-2]
+    widths = [8 * mm, 34 * mm, 30 * mm, 33 * mm, 28 * mm, 17 * mm]
+    widths.insert(5, CONTENT_WIDTH - sum(widths))  # the outcome takes what is left
     rows = [[str(n), london(s.occurred_at), s.search_type, s.legislation, s.object_of_search, s.outcome,
              RagChip(s.consensus.rag, width=15 * mm)]
             for n, s in enumerate(stops, start=1)]

@@ -99,3 +99,18 @@ def test_fonts_register_once(monkeypatch):
     monkeypatch.setattr(fonts, "TTFont", lambda *args: calls.append(args))
     register_fonts()
     assert calls == []
+
+
+def test_resources_found_inside_an_installed_package(monkeypatch, tmp_path):
+    monkeypatch.delenv(RESOURCES_ENV, raising=False)
+    package = tmp_path / "site-packages" / "reviewtool"
+    (package / "resources" / "fonts").mkdir(parents=True)
+    monkeypatch.setattr(fonts, "__file__", str(package / "reports" / "fonts.py"))
+    assert resources_dir() == package / "resources"
+
+
+def test_missing_resources_name_where_they_were_looked_for(monkeypatch, tmp_path):
+    monkeypatch.delenv(RESOURCES_ENV, raising=False)
+    monkeypatch.setattr(fonts, "__file__", str(tmp_path / "reviewtool" / "reports" / "fonts.py"))
+    with pytest.raises(FileNotFoundError, match=RESOURCES_ENV):
+        resources_dir()
