@@ -36,10 +36,11 @@ _registered = False
 def resources_dir() -> Path:
     """The `resources/` directory, wherever reviewtool is running from.
 
-    Order: `$REVIEWTOOL_RESOURCES` (packagers, tests); `resources` inside the package (an installed
-    wheel that ships it as package data); `resources` next to the package (a source checkout, or a
-    frozen build that lays it beside the package). A set but wrong override is an error rather than a
-    silent fall-back, so a packaging mistake shows up at once.
+    The same rule as `reviewtool.core.paths.resources_dir`, which this library layer may not import
+    (reports sit below core): `$REVIEWTOOL_RESOURCES` (packagers, tests); a frozen build's bundle
+    root; `resources` inside the package (a wheel shipping it as package data); `resources` next to
+    the package (a source checkout or an editable install). A set but wrong override is an error
+    rather than a silent fall-back, so a packaging mistake shows at once.
     """
     override = os.environ.get(RESOURCES_ENV)
     if override:
@@ -51,12 +52,12 @@ def resources_dir() -> Path:
     candidates = [package / "resources", package.parent / "resources"]
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
-        candidates.append(Path(frozen_root) / "resources")
+        candidates.insert(0, Path(frozen_root) / "resources")
     for candidate in candidates:
         if (candidate / "fonts").is_dir():
             return candidate
     looked = ", ".join(str(c) for c in candidates)
-    raise FileNotFoundError(f"reviewtool resources not found (looked in {looked}; set {RESOURCES_ENV})")
+    raise FileNotFoundError(f"reviewtool resources not found (looked in {looked}); set {RESOURCES_ENV}")
 
 
 def fonts_dir() -> Path:
