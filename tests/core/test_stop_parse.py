@@ -324,6 +324,23 @@ def test_header_variants_and_any_column_order() -> None:
     assert field_for_column("Crime type") is None
 
 
+def test_separate_time_column_is_joined_to_the_date() -> None:
+    header = "Reference,Date,Time,Type,Legislation,Object of search,Outcome"
+    lines = ("A,01/06/2021,02:15,Person search,Misuse of Drugs Act 1971 (section 23),Controlled drugs,Arrest",
+             "B,2021-06-02,,Person search,Misuse of Drugs Act 1971 (section 23),Controlled drugs,Arrest",
+             "C,2021-06-03T10:00:00+00:00,11:00,Person search,Misuse of Drugs Act 1971 (section 23),"
+             "Controlled drugs,Arrest")
+    parsed = parse_stop_bytes(("\n".join((header, *lines)) + "\n").encode(), "split-time.csv")
+    assert [r.datetime for r in parsed.rows] == [
+        datetime(2021, 6, 1, 1, 15, tzinfo=UTC),  # 02:15 BST
+        datetime(2021, 6, 1, 23, 0, tzinfo=UTC),  # date only: local midnight
+        datetime(2021, 6, 3, 10, 0, tzinfo=UTC),  # the Date's own time wins
+    ]
+    assert parsed.unknown_columns == () and all(r.extra == {} for r in parsed.rows)
+    with pytest.raises(StopFileError, match="columns 'Time' and 'Search time' both give the time"):
+        parse_stop_bytes(f"{header},Search time\n".encode(), "two-times.csv")
+
+
 def test_semicolon_delimiter_and_excel_sep_line() -> None:
     body = HEADER.replace(",", ";") + "\n" + public_row().replace(",", ";") + "\n"
     assert len(parse_stop_bytes(body.encode(), "semi.csv").rows) == 1

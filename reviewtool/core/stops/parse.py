@@ -18,11 +18,22 @@ Rows, not files, carry most problems:
   local time.  Rows whose cells are all empty are not stops: counted in ``blank_rows``, not reported.
 
 Times: public files are UTC; an offset-less time in a public file (old API responses) is read as UTC, in
-a force export as Europe/London local time (a file-level warning says which).
+a force export as Europe/London local time (a file-level warning says which).  Force exports may write
+``dd/mm/yyyy hh:mm`` (day first, never month first) and may split the time into a ``Time`` column,
+which is joined onto a ``Date`` that has no time of its own.
+
+Text: UTF-8 (BOM stripped) or UTF-16 with a BOM (Excel "Unicode text"); nothing else is guessed, so a
+cp1252 file is refused with the line of its first bad byte rather than read with wrong characters.
+Cells are stripped, and a leading apostrophe that our own export added is removed again
+(`reviewtool.core.csvsafe`), so an export re-imports unchanged.
 
 References: a row without one gets ``PUB-<first 12 hex of source_digest>-<row number:05d>``.  The digest is
 of the normalised content (see `ParsedFile`), so re-importing the same file, or a re-download with other
 line endings or a BOM, gives the same references, and identical rows in one file stay distinct stops.
+The price: if data.police.uk republishes a month with any row corrected, every derived reference of that
+file changes, and the import service must notice the overlap (same force and month) itself.  A reference
+from the row's content instead would survive that, but two forces' unmapped rows can be identical, and a
+collision would silently drop a stop; the design (section 3) chose digest + row number.
 """
 
 from __future__ import annotations
@@ -40,12 +51,21 @@ from pathlib import Path
 from typing import Any
 
 from ..csvsafe import unneutralise
-from .fields import FIELD_BY_NAME, PUBLIC_FIELDS, REQUIRED_FIELDS, StopField, field_for_column
+from .fields import (
+    FIELD_BY_NAME,
+    PUBLIC_FIELDS,
+    REQUIRED_FIELDS,
+    StopField,
+    field_for_column,
+    normalise_column_name,
+)
 from .records import LONDON, ParsedFile, RowIssue, StopFileError, StopFileFormat
 from .rowbuild import INPUT_FIELDS, RowBuilder
 from .values import UTC
 
 _PUBLIC_NAMES = frozenset(f.name for f in PUBLIC_FIELDS)
+# A force export may split the stop time into Date + Time columns; the time is joined onto the date.
+_TIME_COLUMNS = frozenset({"time", "search time", "time of search", "stop time", "time of stop"})
 
 _MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"\x89PNG", "a PNG image"),
@@ -179,10 +199,16 @@ def _parse_csv(text: str, name: str, digest: str, raw_digest: str) -> ParsedFile
     extra_at: list[tuple[int, str, bool]] = []  # (index, key, keep when empty)
     given: dict[str, str] = {}
     extra_names: set[str] = set()
+    time_at: int | None = None
     for index, raw_header in enumerate(header):
         heading = raw_header.strip()
         if not heading:
             extra_at.append((index, f"column {index + 1}", False))
+            continue
+        if normalise_column_name(heading) in _TIME_COLUMNS:
+            if time_at is not None:
+                raise StopFileError(f"{name}: columns {header[time_at].strip()!r} and {heading!r} both give the time")
+            time_at = index
             continue
         known = field_for_column(heading)
         if known is None:
@@ -201,7 +227,7 @@ def _parse_csv(text: str, name: str, digest: str, raw_digest: str) -> ParsedFile
     if not all(f in given for f in REQUIRED_FIELDS):
         raise _missing_columns_error(name, set(given))
 
-    is_public = set(given) == _PUBLIC_NAMES and not extra_names
+    is_public = set(given) == _PUBLIC_NAMES and not extra_names and time_at is None
     fmt: StopFileFormat = "police-csv" if is_public else "force-export-csv"
     parsed = ParsedFile(
         source_name=name, format=fmt, source_digest=digest, raw_digest=raw_digest,
@@ -218,6 +244,8 @@ def _parse_csv(text: str, name: str, digest: str, raw_digest: str) -> ParsedFile
     raw_columns = list(zip(*rows)) if rows else [()] * width
     clean = _unneutralised if "'" in body else str.strip
     columns = {field: raw_columns[index] for index, field in fields_at}
+    if time_at is not None:
+        columns["datetime"] = list(map(_date_and_time, columns["datetime"], raw_columns[time_at]))
     if extra_at:
         keys = [key for _, key, _ in extra_at]
         values = [list(map(clean, raw_columns[index])) for index, _, _ in extra_at]
@@ -289,6 +317,14 @@ def _read_csv_rows(body: str, parsed: ParsedFile, builder: RowBuilder, width: in
         numbers.append(n)
         kept.append(row)
     return numbers, kept
+
+
+def _date_and_time(date_cell: str, time_cell: str) -> str:
+    """Join a separate Time column (force exports) onto a Date that has no time of its own."""
+    date_text, time_text = date_cell.strip(), time_cell.strip()
+    if date_text and time_text and ":" not in date_text:
+        return f"{date_text} {time_text}"
+    return date_text
 
 
 def _unneutralised(cell: str) -> str:
