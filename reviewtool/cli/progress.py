@@ -14,7 +14,7 @@ T = TypeVar("T")
 def run_with_bar(job: "Job[T]", label: str, stream: TextIO | None = None) -> T:
     stream = stream or sys.stderr
     interactive = stream.isatty()
-    last_draw = 0.0
+    last_draw = time.monotonic()  # quick jobs never draw; slow ones report every 0.1 s (tty) or 5 s (log)
     last: Progress | None = None
     while True:
         try:

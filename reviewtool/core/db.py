@@ -130,12 +130,10 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only session (never commits)."""
+        """A read-only session (never commits).  Closing it ends the transaction without expiring what
+        was loaded, so services can return the objects to callers as plain, detached data."""
         with self._read() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     # -- migrations -------------------------------------------------------------------------
     def alembic_config(self) -> Any:
@@ -143,7 +141,9 @@ class Database:
 
         from reviewtool.core.paths import migrations_dir
 
-        cfg = Config()
+        import sys
+
+        cfg = Config(stdout=sys.stdout)  # Alembic's default binds the stdout of its import time
         cfg.set_main_option("script_location", str(migrations_dir()))
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         cfg.attributes["engine"] = self.engine

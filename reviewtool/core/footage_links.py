@@ -42,7 +42,7 @@ def _existing_links(session: Session, stop_ids: Sequence[int]) -> set[tuple[int,
     for start in range(0, len(stop_ids), _CHUNK):
         chunk = stop_ids[start:start + _CHUNK]
         found.update(session.execute(select(StopFootage.stop_id, StopFootage.footage_id)
-                                     .where(StopFootage.stop_id.in_(chunk))).tuples())
+                                     .where(StopFootage.stop_id.in_(chunk))).all())
     return found
 
 
@@ -69,11 +69,11 @@ def link_stops_to_footage(session: Session, actor: Actor, references: Iterable[s
     query = select(StopRecord.id, StopRecord.footage_refs).where(StopRecord.footage_refs.is_not(None))
     rows: list[tuple[int, str]] = []
     if references is None:
-        rows = list(session.execute(query).tuples())
+        rows = list(session.execute(query).all())
     else:
         refs = list(references)
         for start in range(0, len(refs), _CHUNK):
-            rows.extend(session.execute(query.where(StopRecord.reference.in_(refs[start:start + _CHUNK]))).tuples())
+            rows.extend(session.execute(query.where(StopRecord.reference.in_(refs[start:start + _CHUNK]))).all())
     pairs = {(stop_id, keys[t.casefold()]) for stop_id, refs in rows for t in footage_tokens(refs) if t.casefold() in keys}
     return _link(session, actor, pairs, "footage column")
 
@@ -83,7 +83,7 @@ def link_footage_to_stops(session: Session, actor: Actor, footage: Footage) -> i
     keys = clip_keys(footage.file_name)
     stem = PurePath(footage.file_name).stem
     candidates = session.execute(
-        select(StopRecord.id, StopRecord.footage_refs).where(StopRecord.footage_refs.ilike(f"%{stem}%"))).tuples()
+        select(StopRecord.id, StopRecord.footage_refs).where(StopRecord.footage_refs.ilike(f"%{stem}%"))).all()
     pairs = {(sid, footage.id) for sid, refs in candidates if any(t.casefold() in keys for t in footage_tokens(refs))}
     return _link(session, actor, pairs, "footage column")
 

@@ -138,7 +138,7 @@ class FootageService:
         actor.require(Permission.INGEST)
         with self.db.read() as s:
             clips = list(s.execute(select(Footage.id, Footage.file_path, Footage.sha256)
-                                   .where(Footage.purged_at.is_(None)).order_by(Footage.id)).tuples())
+                                   .where(Footage.purged_at.is_(None)).order_by(Footage.id)).all())
         result = VerifyOutcome()
         for n, (fid, file_path, sha) in enumerate(clips):
             yield Progress(n, len(clips), os.path.basename(file_path))

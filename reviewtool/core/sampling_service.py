@@ -137,7 +137,7 @@ def load_population(session: Session, filters: SamplingFilters, strata_field: st
     conds = filters.conditions()
     if conds:
         query = query.where(and_(*conds))
-    rows = session.execute(query).tuples().all()
+    rows = session.execute(query).all()
     return Population.from_rows(rows, strata_field)
 
 

@@ -25,7 +25,7 @@ from reviewtool.core.errors import ValidationError
 from reviewtool.core.footage_links import link_stops_to_footage
 from reviewtool.core.models import ImportBatch, Officer, StopRecord
 from reviewtool.progress import Job, Progress
-from reviewtool.core.stops import ParsedFile, StopRow, parse_stop_file
+from reviewtool.core.stops import ParsedFile, StopFileError, StopRow, parse_stop_file
 
 _CHUNK = 900  # below SQLite's default bound-parameter limit
 
@@ -88,7 +88,7 @@ def _officer_ids(session: Session, rows: Sequence[StopRow]) -> dict[str, int]:
     ids: dict[str, int] = {}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
-        ids.update(session.execute(select(Officer.identifier, Officer.id).where(Officer.identifier.in_(chunk))).tuples().all())
+        ids.update(session.execute(select(Officer.identifier, Officer.id).where(Officer.identifier.in_(chunk))).all())
     for identifier in wanted:
         if identifier not in ids:
             first = next(r for r in rows if r.officer == identifier)
@@ -109,7 +109,12 @@ class StopImportService:
         reports: list[FileImportReport] = []
         for n, path in enumerate(paths):
             yield Progress(n, len(paths), f"reading {Path(path).name}")
-            parsed = parse_stop_file(Path(path))
+            try:
+                parsed = parse_stop_file(Path(path))
+            except StopFileError as exc:
+                raise ValidationError(str(exc)) from None
+            except OSError as exc:
+                raise ValidationError(f"{path}: cannot be read ({exc.strerror or exc})") from None
             yield Progress(n, len(paths), f"storing {parsed.source_name}")
             reports.append(self.store(actor, parsed, strict=strict))
         yield Progress(len(paths), len(paths), "done")
