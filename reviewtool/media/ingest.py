@@ -181,12 +181,12 @@ def _plane(frame: av.VideoFrame, i: int, rows: int, cols: int) -> np.ndarray:
 def _signature_of_samples(green: np.ndarray) -> np.ndarray:
     """`frame_signature` of a picture whose every 8th row and column are `green` (h8 x w8 uint8).
 
-    The samples are spread 8 bytes apart and viewed (no copy) as a picture whose [::8, ::8] sampling
-    lands exactly on them, so the one shared signature function does the grid arithmetic.
+    Each sample is widened to 8 little-endian bytes, so its value sits 8 bytes after the previous
+    one; that buffer is viewed (no copy) as a picture whose [::8, ::8] sampling lands exactly on the
+    samples, and the one shared signature function does the grid arithmetic.
     """
     h8, w8 = green.shape
-    spread = np.zeros((h8, w8 * SUBSAMPLE), dtype=np.uint8)
-    spread[:, ::SUBSAMPLE] = green
+    spread = green.astype("<u8").view(np.uint8)
     virtual = as_strided(
         spread,
         shape=(SUBSAMPLE * (h8 - 1) + 1, SUBSAMPLE * (w8 - 1) + 1, 2),
@@ -199,13 +199,31 @@ def _signature_of_samples(green: np.ndarray) -> np.ndarray:
 class SignatureReader:
     """Signatures of decoded frames, equal to `frame_signature(display_picture(frame))`, computed cheaply.
 
-    For 4:2:0 frames only the sampled pixels are converted: each sampled luma value is put in a 2x2
-    block of a small frame whose chroma sample is the one the full picture would use there, and that
-    frame goes through the same swscale conversion. Other pixel formats take the whole-picture path.
+    For 4:2:0 frames only the sampled pixels are converted: each sampled luma value goes to the
+    top-left of a 2x2 block of a small frame whose chroma sample is the one the full picture uses
+    there, and that frame goes through the same swscale conversion (1/64 of the pixels). The
+    conversion treats each pixel's luma on its own, so only those top-left pixels are read back and
+    the rest of each block stays black (the tests compare every frame with whole-picture conversion).
+    Other pixel formats take the whole-picture path. One reader serves one thread.
     """
 
     def __init__(self) -> None:
         self._reformatter = VideoReformatter()
+        self._small_key: tuple[str, int, int] | None = None
+        self._small: av.VideoFrame | None = None
+        self._small_planes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def _small_frame(self, fmt: str, h8: int, w8: int) -> tuple[av.VideoFrame, tuple[np.ndarray, ...]]:
+        """The small frame for this geometry (made once) and writable views of its sampled pixels."""
+        if self._small_key != (fmt, h8, w8):
+            small = av.VideoFrame(2 * w8, 2 * h8, fmt)
+            planes = tuple(_plane(small, i, 2 * h8 if i == 0 else h8, 2 * w8 if i == 0 else w8) for i in range(3))
+            for plane in planes:
+                plane[:] = 16 if plane is planes[0] else 128
+            self._small = small
+            self._small_planes = (planes[0][::2, ::2], planes[1], planes[2])
+            self._small_key = (fmt, h8, w8)
+        return self._small, self._small_planes
 
     def signature(self, frame: av.VideoFrame, rotation: int = 0) -> np.ndarray:
         fmt = frame.format.name
@@ -215,20 +233,14 @@ class SignatureReader:
         ch, cw = (h + 1) // 2, (w + 1) // 2
         step = SUBSAMPLE // 2
         y = _turn(_plane(frame, 0, h, w), rotation)[::SUBSAMPLE, ::SUBSAMPLE]
-        u = _turn(_plane(frame, 1, ch, cw), rotation)[::step, ::step]
-        v = _turn(_plane(frame, 2, ch, cw), rotation)[::step, ::step]
         h8, w8 = y.shape
-        small = av.VideoFrame(2 * w8, 2 * h8, fmt)
-        sy = _plane(small, 0, 2 * h8, 2 * w8)
-        sy[0::2, 0::2] = y
-        sy[0::2, 1::2] = y
-        sy[1::2, :] = sy[0::2, :]
-        _plane(small, 1, h8, w8)[:] = u
-        _plane(small, 2, h8, w8)[:] = v
+        small, (luma, u, v) = self._small_frame(fmt, h8, w8)
+        luma[:] = y
+        u[:] = _turn(_plane(frame, 1, ch, cw), rotation)[::step, ::step]
+        v[:] = _turn(_plane(frame, 2, ch, cw), rotation)[::step, ::step]
         small.color_range = frame.color_range
         rgb = self._reformatter.reformat(small, format="rgb24", src_colorspace=_PLAYBACK_MATRIX, threads=1)
-        green = rgb.to_ndarray()[::2, ::2, 1]
-        return _signature_of_samples(green)
+        return _signature_of_samples(rgb.to_ndarray()[::2, ::2, 1])
 
 
 # --- thumbnails ------------------------------------------------------------------------------------
