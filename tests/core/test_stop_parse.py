@@ -22,6 +22,7 @@ from reviewtool.core.stops import (
     StopRow,
     ethnicity_group,
     field_for_column,
+    field_for_json_key,
     outcome_group,
     parse_stop_bytes,
     parse_stop_file,
@@ -322,6 +323,11 @@ def test_header_variants_and_any_column_order() -> None:
                      "Search reference", "Grounds for search", "self_defined_ethnicity", "Age-Range"):
         assert field_for_column(spelling) is not None, spelling
     assert field_for_column("Crime type") is None
+    assert field_for_column("Operation") is None  # a name, most likely: kept in extra
+    assert field_for_json_key("operation") is FIELD_BY_NAME["part_of_policing_operation"]
+    assert field_for_json_key("removal_of_more_than_outer_clothing") is FIELD_BY_NAME[
+        "removal_of_more_than_just_outer_clothing"]
+    assert field_for_json_key("Collar number") is FIELD_BY_NAME["officer"]
 
 
 def test_separate_time_column_is_joined_to_the_date() -> None:
@@ -609,3 +615,32 @@ def test_derived_references_are_unique_and_stable(rows: list[dict[str, str]], re
     again = parse_stop_bytes(other, "b.csv")
     assert [r.reference for r in again.rows] == refs
     assert [r.as_dict() for r in again.rows] == [r.as_dict() for r in first.rows]
+
+
+_cell = st.one_of(st.text(max_size=12), st.sampled_from((
+    "True", "False", "", "Person search", "2020-01-01T00:00:00+00:00", "53.1", "-1.2", '"', "'", "'=", "\n",
+    "\r", ";", "\t", "nan", "01/02/2020 10:00", "2021-03-28 01:30")))
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.lists(_cell, max_size=18), max_size=6), delimiter=st.sampled_from((",", ";", "\t")),
+       extra=st.sampled_from(("", "Reference", "Grounds", "Time", "Footage")))
+def test_any_csv_text_parses_or_fails_in_one_line(rows: list[list[str]], delimiter: str, extra: str) -> None:
+    header = HEADER.replace(",", delimiter) + (delimiter + extra if extra else "")
+    text = "\n".join([header] + [delimiter.join(row) for row in rows])
+    try:
+        parsed = parse_stop_bytes(text.encode("utf-8", "surrogatepass"), "fuzz.csv")
+    except StopFileError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith("fuzz.csv: ")
+    else:
+        assert parsed.data_rows + parsed.blank_rows <= text.count("\n") + text.count("\r") + 1
+        assert len({r.reference for r in parsed.rows}) == len(parsed.rows)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.binary(max_size=200))
+def test_any_bytes_parse_or_fail_in_one_line(data: bytes) -> None:
+    try:
+        parse_stop_bytes(data, "blob")
+    except StopFileError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith("blob: ")

@@ -13,6 +13,7 @@ from .fields import (
     STOP_FIELDS,
     StopField,
     field_for_column,
+    field_for_json_key,
     normalise_column_name,
     public_columns,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "StopRow",
     "ethnicity_group",
     "field_for_column",
+    "field_for_json_key",
     "normalise_column_name",
     "outcome_group",
     "parse_stop_bytes",

@@ -65,7 +65,8 @@ FORCE_FIELDS: tuple[StopField, ...] = (
     StopField("reference", "Reference", "text", "force",
               ("Search reference", "Search ref", "Search reference number", "Reference number", "Ref",
                "Record number", "Record reference", "Record no", "Search record number", "Search record",
-               "Search number", "Stop reference", "Stop search reference", "Stop and search reference")),
+               "Search number", "Search id", "Record id", "Stop id", "Stop reference", "Stop search reference",
+               "Stop and search reference")),
     StopField("officer", "Officer", "text", "force",
               ("Officer number", "Officer no", "Officer id", "Officer reference", "Collar number",
                "Collar no", "Collar", "Warrant number", "Warrant no", "Officer collar number",
@@ -106,7 +107,7 @@ def normalise_column_name(name: str) -> str:
 def _build_lookup() -> dict[str, StopField]:
     lookup: dict[str, StopField] = {}
     for f in STOP_FIELDS:
-        for spelling in (f.column, f.name, f.json_key or "", *f.aliases):
+        for spelling in (f.column, f.name, *f.aliases):
             key = normalise_column_name(spelling)
             if not key:
                 continue
@@ -120,9 +121,21 @@ def _build_lookup() -> dict[str, StopField]:
 _LOOKUP = _build_lookup()
 
 
+_JSON_KEYS: dict[str, StopField] = {f.json_key: f for f in STOP_FIELDS if f.json_key}
+
+
 def field_for_column(header: str) -> StopField | None:
-    """The canonical field a header (CSV column or JSON key) names, or None for an unknown column."""
+    """The canonical field a CSV header names, or None for an unknown column."""
     return _LOOKUP.get(normalise_column_name(header))
+
+
+def field_for_json_key(key: str) -> StopField | None:
+    """The canonical field a data.police.uk API key names (exact key first, then as a header).
+
+    Kept apart from CSV headers because the API's ``operation`` is the True/False flag, while a
+    force export's ``Operation`` column is far more likely to hold an operation's name.
+    """
+    return _JSON_KEYS.get(key) or field_for_column(key)
 
 
 def public_columns() -> list[str]:

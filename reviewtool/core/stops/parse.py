@@ -57,6 +57,7 @@ from .fields import (
     REQUIRED_FIELDS,
     StopField,
     field_for_column,
+    field_for_json_key,
     normalise_column_name,
 )
 from .records import LONDON, ParsedFile, RowIssue, StopFileError, StopFileFormat
@@ -373,7 +374,7 @@ def _parse_json(text: str, name: str, raw_digest: str) -> ParsedFile:
             objects += 1
             for key in item:
                 if key not in key_fields:
-                    key_fields[key] = field_for_column(key)
+                    key_fields[key] = field_for_json_key(key)
                 known = key_fields[key]
                 if known is not None:
                     present.add(known.name)
