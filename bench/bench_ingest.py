@@ -17,9 +17,11 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import av
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -51,17 +53,30 @@ def ingest(path: Path, index_dir: Path) -> tuple[int, float, float]:
     return probe.frame_count, time.perf_counter() - wall, cpu_seconds() - cpu
 
 
-def identify_cost(index: FrameIndex) -> tuple[float, float]:
-    """Median and 95th percentile milliseconds of `identify` when playing straight through."""
+def identify_cost(index: FrameIndex, frames: Iterable[int]) -> tuple[float, float]:
+    """Median and 95th percentile milliseconds of `identify`, visiting `frames` in that order."""
     times = []
     previous = None
-    for i in range(len(index)):
+    for i in frames:
         start = time.perf_counter()
         hits = index.identify(index.signatures[i], after=previous)
         times.append((time.perf_counter() - start) * 1000)
         previous = hits[0]
     times.sort()
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
+def long_signatures(n: int, seed: int = 0) -> np.ndarray:
+    """Footage-like signatures of n frames: scenes of 3-50 s that drift as a random walk."""
+    rng = np.random.default_rng(seed)
+    sigs = np.empty((n, 240), dtype=np.float32)
+    start = 0
+    while start < n:
+        length = min(int(rng.integers(100, 1500)), n - start)
+        walk = rng.uniform(30, 200, 240) + np.cumsum(rng.normal(0, 0.9, (length, 240)), axis=0)
+        sigs[start : start + length] = np.clip(walk, 0, 255)
+        start += length
+    return sigs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,8 +115,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio ingest/decode: best {i_best / d_best:.3f}, median {i_med / d_med:.3f}, "
               f"cpu {d_cpu / i_cpu:.3f}   (target >= 0.9)")
         index = FrameIndex.load(next((Path(tmp) / "index").glob("*.npz")))
-        median_ms, p95_ms = identify_cost(index)
-        print(f"identify on this index ({len(index)} frames): median {median_ms:.3f} ms, p95 {p95_ms:.3f} ms")
+        median_ms, p95_ms = identify_cost(index, range(len(index)))
+        print(f"identify, this clip ({len(index)} frames), playing through: median {median_ms:.3f} ms, "
+              f"p95 {p95_ms:.3f} ms")
+    signatures = long_signatures(54_000)
+    start = time.perf_counter()
+    index = FrameIndex(np.arange(len(signatures)) / 30.0, signatures, 1920, 1080)
+    built = time.perf_counter() - start
+    rng = np.random.default_rng(1)
+    median_ms, p95_ms = identify_cost(index, range(0, len(index), 9))
+    seek_median, seek_p95 = identify_cost(index, rng.integers(0, len(index), 3000))
+    print(f"identify, synthetic 30 min index (54000 frames, built in {built:.2f} s): playing median "
+          f"{median_ms:.3f} ms p95 {p95_ms:.3f} ms; seeking median {seek_median:.3f} ms p95 {seek_p95:.3f} ms")
     return 0
 
 

@@ -6,8 +6,10 @@ of each delivered picture and looks it up here. Redaction is only as good as thi
 * `identify` returns *every* frame within tolerance, not just the best one. Static scenes match several
   frames, and the redactor draws the union of their regions; a look-up that stopped at the first hit
   in the window after the last frame could miss the frame actually shown after a seek into a
-  look-alike stretch. The whole-clip search is made cheap with exact lower bounds (a signature's mean
-  and its block means bound the mean-absolute distance from below), so it runs on every call.
+  look-alike stretch. The whole-clip search is made cheap with exact lower bounds (a signature's mean,
+  its brightness gradients and its block means each bound the mean-absolute distance from below), so
+  it runs on every call: ~0.3 ms for a 30-minute 30 fps index (54,000 frames) against ~50 ms for a
+  plain scan (bench/bench_ingest.py).
 * The file carries a format version, the clip's SHA-256 and a digest of its arrays; anything missing,
   damaged or belonging to another clip raises `FrameIndexError`, which the player turns into black
   "protected" frames.
@@ -101,7 +103,7 @@ class FrameIndex:
         self.height = int(height)
         self.sha256 = sha256.lower()
         self.rotation = int(rotation)
-        self._bounds: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._pruner = _Pruner(signatures)
 
     def __len__(self) -> int:
         return len(self.pts)
@@ -163,51 +165,34 @@ class FrameIndex:
         sig = np.asarray(sig, dtype=np.float32).reshape(SIGNATURE_LEN)
         if not np.all(np.isfinite(sig)):
             return []
+        found: list[np.ndarray] = []
+        distances: list[np.ndarray] = []
         n = len(self.pts)
-        hits: dict[int, float] = {}
         if after is not None and 0 <= after < n:
-            stop = min(n, after + window + 1)
-            d = distances_to_all(sig, self.signatures[after:stop])
-            for offset in np.flatnonzero(d <= tolerance):
-                hits[after + int(offset)] = float(d[offset])
-        for i, dist in self._search_all(sig, tolerance):
-            hits.setdefault(i, dist)
-        if not hits:
+            d = distances_to_all(sig, self.signatures[after : after + window + 1])
+            near = np.flatnonzero(d <= tolerance)
+            found.append(near + after)
+            distances.append(d[near])
+        candidates = self._pruner.candidates(sig, tolerance)
+        if len(candidates):
+            d = distances_to_all(sig, self.signatures[candidates])
+            near = d <= tolerance
+            found.append(candidates[near])
+            distances.append(d[near])
+        if not found:
             return []
-        expected = (after + 1) if after is not None else 0
-        in_window = (
-            (lambda i: after <= i <= after + window) if after is not None else (lambda i: False)
-        )
-        return sorted(hits, key=lambda i: (hits[i], not in_window(i), abs(i - expected), i))
-
-    def _search_all(self, sig: np.ndarray, tolerance: float) -> list[tuple[int, float]]:
-        """Every frame within tolerance, pruned by exact lower bounds on the distance."""
-        order, sorted_means, blocks = self._pruning()
-        sig64 = sig.astype(np.float64)
-        mean = sig64.mean()
-        lo = np.searchsorted(sorted_means, mean - tolerance - _BOUND_SLACK, side="left")
-        hi = np.searchsorted(sorted_means, mean + tolerance + _BOUND_SLACK, side="right")
-        candidates = order[lo:hi]
-        if len(candidates) == 0:
+        frames, first = np.unique(np.concatenate(found), return_index=True)
+        if frames.size == 0:
             return []
-        # mean|a-b| over the 240 cells >= mean over blocks of |block mean(a) - block mean(b)|.
-        sig_blocks = _block_means(sig64[None, :])[0]
-        bound = np.abs(blocks[candidates] - sig_blocks).mean(axis=1)
-        candidates = candidates[bound <= tolerance + _BOUND_SLACK]
-        if len(candidates) == 0:
-            return []
-        d = distances_to_all(sig, self.signatures[candidates])
-        keep = d <= tolerance
-        return [(int(i), float(x)) for i, x in zip(candidates[keep], d[keep])]
-
-    def _pruning(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Frames sorted by signature mean, those means, and every frame's block means (built once)."""
-        if self._bounds is None:
-            sig64 = self.signatures.astype(np.float64)
-            means = sig64.mean(axis=1)
-            order = np.argsort(means, kind="stable")
-            self._bounds = (order, means[order], _block_means(sig64))
-        return self._bounds
+        dist = np.concatenate(distances)[first]
+        if after is not None:
+            outside = (frames < after) | (frames > after + window)
+            expected = after + 1
+        else:
+            outside = np.ones(frames.size, dtype=bool)
+            expected = 0
+        order = np.lexsort((frames, np.abs(frames - expected), outside, dist))
+        return frames[order].tolist()
 
     # --- storage ---------------------------------------------------------------------------------
 
@@ -294,4 +279,61 @@ def _block_means(signatures: np.ndarray) -> np.ndarray:
     """Means of 3x4-cell blocks of each 15x16 signature (float64, N x 20)."""
     n = signatures.shape[0]
     grid = signatures.reshape(n, _BLOCK_ROWS, GRID_ROWS // _BLOCK_ROWS, _BLOCK_COLS, GRID_COLS // _BLOCK_COLS)
-    return grid.mean(axis=(2, 4)).reshape(n, _BLOCK_ROWS * _BLOCK_COLS)
+    return grid.mean(axis=(2, 4), dtype=np.float64).reshape(n, _BLOCK_ROWS * _BLOCK_COLS)
+
+
+def _sign_patterns() -> np.ndarray:
+    """Projections p(x) = sum(s_c * x_c) / 240 with s_c = +/-1: |p(a) - p(b)| <= mean|a - b| for each.
+
+    The plain mean, top minus bottom, left minus right, and the diagonal difference: the overall
+    brightness and its gradients, which tell scenes apart.
+    """
+    rows = np.where(np.arange(GRID_ROWS) < GRID_ROWS // 2 + 1, 1.0, -1.0)[:, None]
+    cols = np.where(np.arange(GRID_COLS) < GRID_COLS // 2, 1.0, -1.0)[None, :]
+    ones = np.ones((GRID_ROWS, GRID_COLS))
+    patterns = np.stack([ones, rows * ones, cols * ones, rows * cols])
+    return patterns.reshape(4, SIGNATURE_LEN) / SIGNATURE_LEN
+
+
+_PATTERNS = _sign_patterns()
+_CHUNK = 4096
+
+
+class _Pruner:
+    """Narrows a whole-clip search to the frames that can be within tolerance, without missing any.
+
+    Frames are sorted by signature mean; a query takes the slice whose mean is within reach, keeps
+    those whose three gradient projections are within reach too, then those whose block-mean bound
+    is. Each test is a lower bound on the distance, so no frame within tolerance is dropped.
+    Built once per index in float64 (the bounds carry `_BOUND_SLACK` for float32 distances).
+    """
+
+    def __init__(self, signatures: np.ndarray):
+        n = len(signatures)
+        projections = np.empty((n, len(_PATTERNS)))
+        blocks = np.empty((n, _BLOCK_ROWS * _BLOCK_COLS))
+        for start in range(0, n, _CHUNK):
+            chunk = signatures[start : start + _CHUNK].astype(np.float64)
+            projections[start : start + _CHUNK] = chunk @ _PATTERNS.T
+            blocks[start : start + _CHUNK] = _block_means(chunk)
+        self.order = np.argsort(projections[:, 0], kind="stable")
+        self.means = np.ascontiguousarray(projections[self.order, 0])
+        self.gradients = np.ascontiguousarray(projections[self.order, 1:].T)
+        self.blocks = np.ascontiguousarray(blocks[self.order])
+
+    def candidates(self, sig: np.ndarray, tolerance: float) -> np.ndarray:
+        sig64 = sig.astype(np.float64)
+        query = _PATTERNS @ sig64
+        reach = tolerance + _BOUND_SLACK
+        lo = int(np.searchsorted(self.means, query[0] - reach, side="left"))
+        hi = int(np.searchsorted(self.means, query[0] + reach, side="right"))
+        if hi <= lo:
+            return self.order[:0]
+        keep = np.abs(self.gradients[0, lo:hi] - query[1]) <= reach
+        for k in (1, 2):
+            keep &= np.abs(self.gradients[k, lo:hi] - query[k + 1]) <= reach
+        rows = np.flatnonzero(keep) + lo
+        if rows.size == 0:
+            return self.order[:0]
+        bound = np.abs(self.blocks[rows] - _block_means(sig64[None, :])[0]).mean(axis=1)
+        return self.order[rows[bound <= reach]]

@@ -115,22 +115,36 @@ def test_window_after_the_last_frame_wins_ties():
     assert index.identify(index.signatures[5], after=5) == [5, twin]  # paused: the same frame again
 
 
+def walking_signatures(n: int, seed: int) -> np.ndarray:
+    """Footage-like signatures: a random walk with scene cuts and a still stretch."""
+    rng = np.random.default_rng(seed)
+    sigs = np.empty((n, SIGNATURE_LEN), np.float32)
+    current = rng.uniform(30, 200, SIGNATURE_LEN)
+    for i in range(n):
+        if rng.random() < 0.01:
+            current = rng.uniform(30, 200, SIGNATURE_LEN)
+        current = np.clip(current + rng.normal(0, 0.5, SIGNATURE_LEN), 0, 255)
+        sigs[i] = current
+    sigs[n // 2 : n // 2 + 200] = sigs[n // 2] + rng.normal(0, 0.05, (200, SIGNATURE_LEN))
+    return sigs
+
+
 def test_identify_is_complete_against_brute_force():
     """Pruning must never drop a frame within tolerance (it would drop its redaction regions)."""
     rng = np.random.default_rng(3)
-    centres = rng.uniform(40, 200, size=(6, SIGNATURE_LEN))
-    n = 3000
-    sigs = centres[rng.integers(0, 6, n)] + rng.normal(0, 0.6, size=(n, SIGNATURE_LEN))
-    sigs += rng.normal(0, 1.0, size=(n, 1))  # brightness drift moves the mean a little
-    index = FrameIndex(np.arange(n) / 30.0, sigs.astype(np.float32), 640, 360)
-    for trial in range(60):
-        query = (centres[trial % 6] + rng.normal(0, 0.6, SIGNATURE_LEN)).astype(np.float32)
-        tolerance = float(rng.uniform(0.6, 1.2))
-        expected = set(np.flatnonzero(distances_to_all(query, index.signatures) <= tolerance))
-        after = int(rng.integers(0, n))
+    sigs = walking_signatures(4000, seed=3)
+    index = index_of(sigs)
+    for trial in range(80):
+        source = int(rng.integers(0, len(sigs)))
+        query = (sigs[source] + rng.normal(0, 0.4, SIGNATURE_LEN)).astype(np.float32)
+        tolerance = float(rng.uniform(0.3, 2.5))
+        expected = set(np.flatnonzero(distances_to_all(query, index.signatures) <= tolerance).tolist())
+        after = int(rng.integers(0, len(sigs))) if trial % 2 else None
         got = index.identify(query, after=after, tolerance=tolerance)
         assert set(got) == expected
-        assert len(got) == len(set(got))
+        assert len(got) == len(expected)
+        d = distances_to_all(query, index.signatures[got]) if got else []
+        assert list(d) == sorted(d)
 
 
 # --- storage ------------------------------------------------------------------------------------------
