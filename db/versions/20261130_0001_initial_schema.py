@@ -268,7 +268,6 @@ def upgrade() -> None:
     with op.batch_alter_table('stop_records', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stop_records_area'), ['area'], unique=False)
         batch_op.create_index(batch_op.f('ix_stop_records_occurred_at'), ['occurred_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_stop_records_officer_id'), ['officer_id'], unique=False)
         batch_op.create_index('ix_stop_records_officer_occurred', ['officer_id', 'occurred_at'], unique=False)
 
     op.create_table('session_items',
@@ -400,7 +399,6 @@ def downgrade() -> None:
     op.drop_table('session_items')
     with op.batch_alter_table('stop_records', schema=None) as batch_op:
         batch_op.drop_index('ix_stop_records_officer_occurred')
-        batch_op.drop_index(batch_op.f('ix_stop_records_officer_id'))
         batch_op.drop_index(batch_op.f('ix_stop_records_occurred_at'))
         batch_op.drop_index(batch_op.f('ix_stop_records_area'))
 

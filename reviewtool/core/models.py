@@ -100,7 +100,7 @@ class StopRecord(Base):
     outcome_group: Mapped[str | None] = mapped_column(String(20))
     outcome_linked_to_object_of_search: Mapped[bool | None] = mapped_column(Boolean)
     removal_of_more_than_just_outer_clothing: Mapped[bool | None] = mapped_column(Boolean)
-    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))  # indexed with occurred_at
     team: Mapped[str | None] = mapped_column(String(120))
     area: Mapped[str | None] = mapped_column(String(120), index=True)
     grounds: Mapped[str | None] = mapped_column(Text)
