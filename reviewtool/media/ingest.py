@@ -482,9 +482,12 @@ def _decode_pass(path: Path, f: BinaryIO, decoder_log: _DecoderLog) -> Job[_Deco
         signatures: list[np.ndarray] = []
         thumbs: list[np.ndarray] = []
         thumb_times: list[float] = []
-        targets: list[float] | None = None
+        targets: list[float] = []
+        thumb_size = (THUMBNAIL_WIDTH, 2)
+        first: tuple[int, int, str] | None = None  # width, height, pixel format of the first frame
+        first_thumb: np.ndarray | None = None
+        size_changed = False
         rotation = 0
-        first = None
         packets = container.demux(stream)
         while True:
             try:
@@ -501,21 +504,25 @@ def _decode_pass(path: Path, f: BinaryIO, decoder_log: _DecoderLog) -> Job[_Deco
                 decoder_log.exceptions.append(f"decode: {_one_line(exc)}")
                 continue
             for frame in frames:
-                if first is None:
-                    first = frame
-                    rotation = display_rotation(frame)
                 t = frame.time
+                if first is None:
+                    first = (frame.width, frame.height, frame.format.name)
+                    rotation = display_rotation(frame)
+                    thumb_size = _thumbnail_size(frame.width, frame.height, rotation)
+                    first_thumb = _thumbnail(frame, rotation, *thumb_size)
+                    targets = _thumbnail_targets(t or 0.0, duration)
+                elif not size_changed and (frame.width, frame.height) != first[:2]:
+                    size_changed = True  # libvlc scales such frames to the first size: they will not match
+                    log.warning("%s: the picture size changes within the clip", path)
                 raw_pts.append(t)
                 signatures.append(reader.signature(frame, rotation))
-                if targets is None:
-                    targets = _thumbnail_targets(t or 0.0, duration)
-                if len(thumbs) < len(targets) and (t if t is not None else 0.0) >= targets[len(thumbs)]:
-                    thumbs.append(_thumbnail(frame, rotation, *_thumbnail_size(frame, rotation)))
-                    thumb_times.append(t if t is not None else 0.0)
+                if len(thumbs) < len(targets) and (t or 0.0) >= targets[len(thumbs)]:
+                    thumbs.append(_thumbnail(frame, rotation, *thumb_size))
+                    thumb_times.append(t or 0.0)
                 if len(raw_pts) % PROGRESS_EVERY_FRAMES == 0:
                     yield Progress(len(raw_pts), expected, f"Indexing {path.name}")
 
-        if first is None:
+        if first is None or first_thumb is None:
             raise MediaError(f"{path}: no video frame could be decoded")
         if declared and len(raw_pts) < declared:
             errors = decoder_log.errors()
@@ -524,25 +531,27 @@ def _decode_pass(path: Path, f: BinaryIO, decoder_log: _DecoderLog) -> Job[_Deco
                 f"{path}: truncated or damaged: the container lists {declared} video frames, "
                 f"only {len(raw_pts)} decoded{detail}"
             )
-        yield Progress(len(raw_pts), expected or len(raw_pts), f"Indexing {path.name}")
+        if len(raw_pts) % PROGRESS_EVERY_FRAMES:
+            yield Progress(len(raw_pts), expected or len(raw_pts), f"Indexing {path.name}")
 
         if not thumbs:
-            thumbs.append(_thumbnail(first, rotation, *_thumbnail_size(first, rotation)))
+            thumbs.append(first_thumb)
             thumb_times.append(raw_pts[0] or 0.0)
-        width, height = (first.height, first.width) if rotation in (90, 270) else (first.width, first.height)
+        encoded_width, encoded_height, pix_fmt = first
+        width, height = (encoded_height, encoded_width) if rotation in (90, 270) else (encoded_width, encoded_height)
         ctx = stream.codec_context
         return _Decoded(
             pts=_clean_pts(raw_pts),
             signatures=np.stack(signatures),
             width=width,
             height=height,
-            encoded_width=first.width,
-            encoded_height=first.height,
+            encoded_width=encoded_width,
+            encoded_height=encoded_height,
             rotation=rotation,
-            container_format=container.format.name,
+            container_format=fmt,
             codec=ctx.name,
             profile=ctx.profile,
-            pix_fmt=first.format.name,
+            pix_fmt=pix_fmt,
             nominal_fps=nominal_fps,
             has_audio=audio is not None,
             audio_codec=audio.codec_context.name if audio is not None else None,
@@ -551,7 +560,7 @@ def _decode_pass(path: Path, f: BinaryIO, decoder_log: _DecoderLog) -> Job[_Deco
         )
 
 
-def _thumbnail_size(frame: av.VideoFrame, rotation: int) -> tuple[int, int]:
-    dw, dh = (frame.height, frame.width) if rotation in (90, 270) else (frame.width, frame.height)
-    height = max(2, int(round(THUMBNAIL_WIDTH * dh / dw / 2)) * 2)
-    return THUMBNAIL_WIDTH, height
+def _thumbnail_size(width: int, height: int, rotation: int) -> tuple[int, int]:
+    """Display-orientation thumbnail size: THUMBNAIL_WIDTH wide, even height, aspect kept."""
+    dw, dh = (height, width) if rotation in (90, 270) else (width, height)
+    return THUMBNAIL_WIDTH, max(2, int(round(THUMBNAIL_WIDTH * dh / dw / 2)) * 2)

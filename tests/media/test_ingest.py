@@ -307,3 +307,14 @@ def test_clip_made_with_b_frames_keeps_display_order(tmp_path):
     index = FrameIndex.load(probe.index_path)
     np.testing.assert_allclose(index.pts, truth.pts, atol=1e-4)
     assert probe.profile == "High"
+
+
+def test_cancelled_pass_writes_nothing(synth_clip, tmp_path):
+    before = (av.logging.get_level(), av.logging.get_skip_repeated())
+    job = ingest_pass(synth_clip(duration_s=3.0)[0], tmp_path / "index")
+    for step in job:
+        if step.message.startswith("Indexing"):
+            break
+    job.close()  # what the progress dialog's Cancel does
+    assert not (tmp_path / "index").exists() or not any((tmp_path / "index").iterdir())
+    assert (av.logging.get_level(), av.logging.get_skip_repeated()) == before
