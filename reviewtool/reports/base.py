@@ -79,6 +79,25 @@ class RenderedReport:
 # --- Text ---------------------------------------------------------------------------------------
 
 
+class _Paragraph(Paragraph):
+    """A Paragraph that keeps its line breaking for the width it was last wrapped at.
+
+    A table cell is wrapped once to size the row and again to draw it, and KeepTogether adds a third;
+    line breaking depends only on the width, and it is the largest single cost of a report. (`split`
+    drops the breaking when it gives up on a page, hence the check that it is still there.)
+    """
+
+    _wrapped_width: float | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if availWidth == self._wrapped_width and "blPara" in self.__dict__:
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped_width = availWidth
+        return size
+
+
+
 def markup(text: str | None) -> str:
     """User text as safe Paragraph markup: escaped, controls dropped, line breaks kept.
 
@@ -99,12 +118,12 @@ def para(text: str | None, style: ParagraphStyle | str = "Body", *, empty: str =
     if isinstance(style, str):
         style = stylesheet()[style]
     shown = text if text and text.strip() else empty
-    return Paragraph(markup(shown), style, bulletText=bullet)
+    return _Paragraph(markup(shown), style, bulletText=bullet)
 
 
 def label(text: str, style: str = "Body") -> Paragraph:
     """A Paragraph of the report's own fixed wording (may use markup; never pass user text)."""
-    return Paragraph(text, stylesheet()[style])
+    return _Paragraph(text, stylesheet()[style])
 
 
 def fit(text: str, font: str, size: float, width: float) -> str:

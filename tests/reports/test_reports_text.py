@@ -114,3 +114,21 @@ def test_missing_resources_name_where_they_were_looked_for(monkeypatch, tmp_path
     monkeypatch.setattr(fonts, "__file__", str(tmp_path / "reviewtool" / "reports" / "fonts.py"))
     with pytest.raises(FileNotFoundError, match=RESOURCES_ENV):
         resources_dir()
+
+
+def test_remembered_line_breaking_changes_nothing_on_the_page(monkeypatch):
+    import dataclasses
+
+    from reportlab.platypus import Paragraph
+
+    from reviewtool.reports import base
+    from reviewtool.reports.officer import render_officer_report
+
+    long_note = ("A long paragraph of observations about the search. " * 30 + "\n") * 3
+    report = sample_officer_report(0, signed=True)
+    reports = [report, sample_officer_report(1, stops=9),
+               dataclasses.replace(report, supervisor_note=long_note,
+                                   stops=(dataclasses.replace(report.stops[0], legislation=long_note),))]
+    remembered = [render_officer_report(r).sha256 for r in reports]
+    monkeypatch.setattr(base._Paragraph, "wrap", Paragraph.wrap)
+    assert [render_officer_report(r).sha256 for r in reports] == remembered
