@@ -2,10 +2,11 @@
 
 Real footage cannot be shipped or put in a test suite (it is personal data), yet every promise the
 player makes -- "this displayed picture is frame 1234, and the faces on it are here" -- has to be
-checked against ground truth. So the clips are drawn: a slowly moving textured background (consecutive
-frames differ, as in real footage), a few face-like ellipses on deterministic paths (the truth boxes are
-a function of time), and optionally the frame index written as binary blocks in a top band, which
-`read_frame_number` reads back from any decoded, scaled or VLC-delivered picture.
+checked against ground truth. So the clips are drawn: a textured background that pans slowly and
+shakes a few pixels a frame like a walking officer's camera (consecutive frames differ, as in real
+footage), a few face-like ellipses on deterministic paths (the truth boxes are a function of time), and
+optionally the frame index written as binary blocks in a top band, which `read_frame_number` reads back
+from any decoded, scaled or VLC-delivered picture.
 
 Encoding is H.264 (yuv420p) + AAC in .mp4 through PyAV, the codecs body-worn cameras use. Variable
 frame rate clips get irregular timestamps in a 1/90000 time base. Rotation is written as a display
