@@ -47,13 +47,10 @@ class Series:
 
 
 def _step(maximum: int) -> int:
-    """A whole-number axis step giving at most about six ticks."""
+    """A whole-number axis step (1, 2 or 5 times a power of ten) giving at most six ticks."""
     raw = max(1, maximum) / 6
     magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
-    for multiple in (1, 2, 5, 10):
-        if multiple * magnitude >= raw:
-            return max(1, int(multiple * magnitude))
-    return int(10 * magnitude)
+    return max(1, int(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)))
 
 
 def stacked_bars(categories: Sequence[str], series: Sequence[Series], *,

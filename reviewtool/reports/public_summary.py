@@ -48,9 +48,9 @@ def render_public_summary(summary: PublicSummary) -> RenderedReport:
         _figures(summary),
         heading("Ratings"),
         para(_rag_sentence(summary), "Body"),
-        Spacer(1, 2 * mm),
-        rag_bars([("All reviewed searches", summary.rag)]),
     ]
+    if summary.rag.total:
+        story += [Spacer(1, 2 * mm), rag_bars([("All reviewed searches", summary.rag)])]
     story += _groups("By type of search", summary.by_search_type)
     story += _groups("By outcome", summary.by_outcome_group)
     story += [
@@ -98,12 +98,10 @@ def _groups(title: str, groups: tuple[GroupRag, ...]) -> list[Flowable]:
     widths.insert(0, CONTENT_WIDTH - sum(widths))
     rows = [[g.label, str(g.counts.green), str(g.counts.amber), str(g.counts.red), str(g.counts.total)]
             for g in groups]
-    return [keep(
-        heading(title),
-        data_table(["", "Green", "Amber", "Red", "Reviewed"], rows, widths, empty=""),
-        Spacer(1, 2 * mm),
-        rag_bars([(g.label, g.counts) for g in groups]),
-    )]
+    table = data_table(["", "Green", "Amber", "Red", "Reviewed"], rows, widths, empty="")
+    if not any(g.counts.total for g in groups):
+        return [keep(heading(title), table)]
+    return [keep(heading(title), table, Spacer(1, 2 * mm), rag_bars([(g.label, g.counts) for g in groups]))]
 
 
 def _themes(summary: PublicSummary) -> list[Flowable]:
