@@ -6,7 +6,9 @@ encode; every test that changes a file copies it first.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,6 +62,9 @@ def vlc_capture():
         instance.release()
     except (ImportError, OSError, NameError, AttributeError) as exc:
         pytest.skip(f"libvlc not usable: {exc}")
-    from support.measure_tolerance import capture_vlc
-
-    return capture_vlc
+    script = Path(__file__).resolve().parents[1] / "support" / "measure_tolerance.py"
+    spec = importlib.util.spec_from_file_location("measure_tolerance", script)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    return module.capture_vlc
