@@ -24,7 +24,15 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from reviewtool.cli import commands_admin, commands_data, commands_demo, commands_footage, commands_sampling
+    from reviewtool.cli import (
+        commands_admin,
+        commands_data,
+        commands_demo,
+        commands_footage,
+        commands_redaction,
+        commands_sampling,
+        commands_settings,
+    )
 
     parser = argparse.ArgumentParser(prog="reviewtool", description="Community scrutiny of stop and search.")
     parser.add_argument("--version", action="version", version=f"reviewtool {__version__}")
@@ -33,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--user", metavar="NAME", help="act as this reviewtool user (asks for the password)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (commands_demo, commands_admin, commands_data, commands_footage, commands_sampling):
+    for module in (commands_demo, commands_admin, commands_data, commands_footage, commands_sampling,
+                   commands_redaction, commands_settings):
         module.register(sub)
     return parser
 

@@ -2,8 +2,9 @@
 
 Who sees what (DESIGN sections 1 and 5):
 - redacted footage needs VIEW_REDACTED_FOOTAGE **and** an approved redaction set; it is played with the
-  force's policy applied. A panel member (who may not plan sessions) sees a clip only through a review
-  session that contains it and has not closed.
+  force's policy applied. A panel member (who neither plans sessions nor redacts) sees a clip only
+  through a running review session that contains it, once recorded present with confidentiality
+  acknowledged.
 - raw footage needs VIEW_RAW_FOOTAGE (the liaison officer, for redacting); a supervisor sees no footage.
 - every opening is audited (Actions.VIEW_REDACTED / VIEW_RAW, with the session) before it is returned.
 
@@ -30,7 +31,15 @@ from reviewtool.core.audit import Actions
 from reviewtool.core.auth import Actor, Permission
 from reviewtool.core.db import Database
 from reviewtool.core.errors import NotFound, PermissionDenied, ValidationError
-from reviewtool.core.models import Footage, FrameIndexRecord, ReviewSession, SessionItem
+from reviewtool.core.models import (
+    Attendance,
+    Footage,
+    FrameIndexRecord,
+    PanelMember,
+    RedactionSetRecord,
+    ReviewSession,
+    SessionItem,
+)
 from reviewtool.core.redactions import (
     RedactionService,
     document_digest,
@@ -76,8 +85,6 @@ class PlaybackService:
         if not any(actor.can(p) for p in (Permission.VIEW_REDACTED_FOOTAGE, Permission.VIEW_RAW_FOOTAGE,
                                           Permission.EDIT_REDACTIONS)):
             raise PermissionDenied(f"{actor.username} ({actor.role}) may not see footage")
-        from reviewtool.core.models import RedactionSetRecord
-
         with self.db.read() as s:
             clip = get_footage(s, footage_id)
             index = _index_record(s, footage_id)
@@ -103,7 +110,7 @@ class PlaybackService:
         redactions = RedactionService(self.db).approved_set_for_playback(footage_id, policy)
         if redactions is None:
             raise ValidationError(f"redactions for {clip.file_name} are not approved; it cannot be shown yet")
-        player = self._opened(clip, index, redactions, "redacted", vlc_args)
+        player = self._opened(actor, clip, index, redactions, "redacted", vlc_args)
         details = {"file": clip.file_name, "sha256": clip.sha256, "session": session_id,
                    "session_name": session_name, "redactions_sha256": document_digest(redactions),
                    "redact_subject_face": policy.redact_subject_face, "index": index is not None}
@@ -118,7 +125,7 @@ class PlaybackService:
             clip = get_footage(s, footage_id)
             require_not_purged(clip)
             index = _checked_index(s, clip)
-        player = self._opened(clip, index, None, "raw", vlc_args)
+        player = self._opened(actor, clip, index, None, "raw", vlc_args)
         self._audit_view(player, actor, Actions.VIEW_RAW, clip,
                          {"file": clip.file_name, "sha256": clip.sha256, "index": index is not None},
                          reason=reason)
@@ -137,7 +144,7 @@ class PlaybackService:
             raise ValidationError(f"these redactions were made for another clip, not {clip.file_name}")
         policy = SettingsService(self.db).policy()
         effective = redactions.effective(policy)
-        player = self._opened(clip, index, effective, "redacted", vlc_args)
+        player = self._opened(actor, clip, index, effective, "redacted", vlc_args)
         self._audit_view(player, actor, Actions.VIEW_REDACTED, clip,
                          {"file": clip.file_name, "sha256": clip.sha256, "session": None, "preview": True,
                           "redactions_sha256": document_digest(effective), "index": index is not None})
@@ -195,7 +202,8 @@ class PlaybackService:
     # --- internals --------------------------------------------------------------------------------------
 
     def _check_session(self, s: Session, actor: Actor, clip: Footage, session_id: int | None) -> str | None:
-        """A panel member sees a clip only in a session that shows it and has not closed."""
+        """A panel member sees a clip only in a running session that shows it, after being recorded
+        present with confidentiality acknowledged. Staff who plan sessions or redact need no session."""
         in_meeting_only = not actor.can(Permission.PLAN_SESSIONS) and not actor.can(Permission.EDIT_REDACTIONS)
         if session_id is None:
             if in_meeting_only:
@@ -208,17 +216,28 @@ class PlaybackService:
                                                       SessionItem.footage_id == clip.id).limit(1))
         if shown is None:
             raise ValidationError(f"{clip.file_name} is not part of session {review.name!r}")
-        if in_meeting_only and review.status == "closed":
-            raise PermissionDenied(f"session {review.name!r} has closed; its clips can no longer be viewed")
+        if in_meeting_only:
+            if review.status != "running":
+                raise PermissionDenied(f"session {review.name!r} is not running; its clips are shown only "
+                                       "during the meeting")
+            attending = s.scalar(
+                select(Attendance.id).join(PanelMember, PanelMember.id == Attendance.panel_member_id)
+                .where(Attendance.session_id == session_id, PanelMember.user_id == actor.user_id,
+                       PanelMember.user_id.is_not(None), Attendance.present.is_(True),
+                       Attendance.confidentiality_acknowledged_at.is_not(None)).limit(1))
+            if attending is None:
+                raise PermissionDenied(f"{actor.username} is not recorded present with confidentiality "
+                                       f"acknowledged in session {review.name!r}")
         return review.name
 
-    def _opened(self, clip: Footage, index: str | None, redactions: RedactionSet | None, mode: str,
-                vlc_args: Sequence[str]) -> RedactedPlayer:
+    def _opened(self, actor: Actor, clip: Footage, index: str | None, redactions: RedactionSet | None,
+                mode: str, vlc_args: Sequence[str]) -> RedactedPlayer:
         player = RedactedPlayer(clip.file_path, clip.sha256, index, redactions, mode=mode, vlc_args=vlc_args)
         try:
             player.open()  # re-hashes the whole clip
         except ClipChanged as exc:
             player.release()
+            self._record_changed(actor, clip, exc)
             raise ValidationError(str(exc)) from None
         except MediaError as exc:
             player.release()
@@ -239,6 +258,7 @@ class PlaybackService:
             raise
 
     def _record_changed(self, actor: Actor, clip: Footage, exc: ClipChanged) -> None:
+        """A clip found changed is a security event: the refusal is logged, not only shown."""
         with self.db.session() as s:
             audit.record(s, actor=actor.username, role=actor.role, action=Actions.VERIFY_FOOTAGE,
                          object_type="footage", object_id=clip.id,
