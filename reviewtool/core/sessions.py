@@ -396,6 +396,17 @@ class SessionService:
                 query = query.where(PanelMember.active.is_(True))
             return [_member_view(m, username) for m, username in s.execute(query.order_by(PanelMember.name))]
 
+    def find_panel_member(self, actor: Actor, name_or_initials: str) -> PanelMemberView:
+        """An active member by full name or initials (case-insensitive), as paper forms name them."""
+        actor.require(Permission.PLAN_SESSIONS)
+        wanted = (name_or_initials or "").strip().casefold()
+        members = self.list_panel_members(actor)
+        for match in ([m for m in members if m.name.casefold() == wanted],
+                      [m for m in members if m.initials.casefold() == wanted]):
+            if len(match) == 1:
+                return match[0]
+        raise NotFound(f"member: no active panel member is called {name_or_initials!r} (name or initials)")
+
     def add_panel_member(self, actor: Actor, name: str, initials: str, user_id: int | None = None) -> PanelMemberView:
         """A new panel member.  Names and initials are unique (case-insensitive) among active members,
         because paper forms and `score import` name members by either."""
