@@ -352,9 +352,22 @@ class FeedbackReport(Base):
     approved_by: Mapped[str | None] = mapped_column(String(80))
     sent_on: Mapped[date | None] = mapped_column(Date)
     acknowledged_on: Mapped[date | None] = mapped_column(Date)
+    response_received_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class FeedbackReportItem(Base):
+    """The reviewed searches (session items) an officer feedback report covers, so each one reaches
+    the officer in exactly one final report and "pending feedback" is a query, not a guess."""
+
+    __tablename__ = "feedback_report_items"
+
+    report_row_id: Mapped[int] = mapped_column(ForeignKey("feedback_reports.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("session_items.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
 
 
 class Setting(Base):
