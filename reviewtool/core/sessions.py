@@ -328,13 +328,12 @@ class SessionService:
                     Attendance.panel_member_id == member.id, Attendance.present.is_(True),
                     Attendance.confidentiality_acknowledged_at.is_not(None))
             sessions = list(s.scalars(query))
-            counts = dict.fromkeys((r.id for r in sessions), (0, 0))
-            rows = s.execute(select(SessionItem.session_id, SessionItem.status == "removed", func.count())
-                             .where(SessionItem.session_id.in_(list(counts)))
-                             .group_by(SessionItem.session_id, SessionItem.status == "removed"))
-            tallies: dict[int, list[int]] = {sid: [0, 0] for sid in counts}
-            for sid, removed, n in rows:
-                tallies[sid][1 if removed else 0] += n
+            tallies: dict[int, list[int]] = {r.id: [0, 0] for r in sessions}
+            rows = s.execute(select(SessionItem.session_id, SessionItem.status, func.count())
+                             .where(SessionItem.session_id.in_(list(tallies)))
+                             .group_by(SessionItem.session_id, SessionItem.status))
+            for sid, status, n in rows:
+                tallies[sid][1 if status == "removed" else 0] += n
             return [SessionSummary(id=r.id, name=r.name, status=r.status, planned_for=r.planned_for,
                                    items=tallies[r.id][0], removed=tallies[r.id][1], quorum=r.quorum,
                                    created_at=r.created_at, version=r.version) for r in sessions]
@@ -356,7 +355,7 @@ class SessionService:
         items = list(review.items)
         footage_ids = [it.footage_id for it in items if it.footage_id is not None]
         states = dict(s.execute(select(RedactionSetRecord.footage_id, RedactionSetRecord.state)
-                                .where(RedactionSetRecord.footage_id.in_(footage_ids))).tuples().all())
+                                .where(RedactionSetRecord.footage_id.in_(footage_ids))).all())
         consensus = {c.item_id: c for c in s.scalars(select(Consensus).where(
             Consensus.item_id.in_([it.id for it in items])))}
         views = []
@@ -570,7 +569,7 @@ def _member_view(m: PanelMember, username: str | None) -> PanelMemberView:
 def _readiness(s: Session, review: ReviewSession) -> Readiness:
     items = [it for it in review.items if it.status != "removed"]
     states = dict(s.execute(select(RedactionSetRecord.footage_id, RedactionSetRecord.state).where(
-        RedactionSetRecord.footage_id.in_([it.footage_id for it in items if it.footage_id is not None]))).tuples().all())
+        RedactionSetRecord.footage_id.in_([it.footage_id for it in items if it.footage_id is not None]))).all())
     blocking: list[Problem] = []
     findings: list[Problem] = []
     for it in items:

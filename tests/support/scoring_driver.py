@@ -151,7 +151,7 @@ def record(url: str, session_id: int, seed: int) -> None:
     with db.read() as s:
         items = list(s.scalars(select(SessionItem.id).where(SessionItem.session_id == session_id)))
         members = list(s.scalars(select(PanelMember.id).order_by(PanelMember.id)))
-        done = set(s.execute(select(Score.item_id, Score.panel_member_id, Score.criterion_id)).tuples())
+        done = {tuple(r) for r in s.execute(select(Score.item_id, Score.panel_member_id, Score.criterion_id))}
     todo = [(i, m, c) for i in items for m in members for c in rubric.criteria
             if c.type == "choice" and (i, m, c.id) not in done]
     random.Random(seed).shuffle(todo)
