@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -45,7 +45,21 @@ from reviewtool.core.audit import Actions
 from reviewtool.core.auth import Actor, Permission
 from reviewtool.core.db import Database, utcnow
 from reviewtool.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from reviewtool.core.models import FeedbackReport, FeedbackReportItem, Officer, StopRecord, User
+from reviewtool.core.minutes_data import (
+    build_certificate,
+    build_minutes,
+    build_public_summary,
+    certificate_file_sha256,
+)
+from reviewtool.core.models import (
+    FeedbackReport,
+    FeedbackReportItem,
+    Officer,
+    ReviewSession,
+    SamplingRun,
+    StopRecord,
+    User,
+)
 from reviewtool.core.report_data import (
     FINAL_STATUSES,
     LONDON,
@@ -65,7 +79,10 @@ from reviewtool.core.report_data import (
 from reviewtool.progress import Job, Progress
 from reviewtool.reports.base import RenderedReport
 from reviewtool.reports.data import AuditHead, OfficerFeedbackReport, Rag, ReportMeta, SignOff
+from reviewtool.reports.certificate import render_sampling_certificate
+from reviewtool.reports.minutes import render_session_minutes
 from reviewtool.reports.officer import render_officer_report
+from reviewtool.reports.public_summary import render_public_summary
 
 DEFAULT_ORGANISATION = "Community Stop and Search Scrutiny Panel"
 KINDS = ("officer", "session", "certificate", "public_summary")
@@ -373,6 +390,63 @@ class FeedbackService:
             self._audit(s, actor, row, "export", recipient.strip(), {})
             return row.pdf
 
+    # -- the other documents ---------------------------------------------------------------------------
+
+    def session_minutes(self, actor: Actor, session: int | str, *, recipient: str | None = None,
+                        published_commitment: str = "") -> GeneratedDocument:
+        """The minutes of a session (by id or name), including officers' responses received since the
+        previous session."""
+        actor.require(Permission.VIEW_REPORTS)
+        with self._writing("report") as s:
+            review = self._session(s, session)
+            head, at, report_id = audit.head(s), utcnow(), new_report_id("session")
+            data = build_minutes(s, self._meta(report_id, head, at), review, self._rubrics,
+                                 published_commitment=published_commitment.strip().lower())
+            row = FeedbackReport(kind="session", session_id=review.id, report_id=report_id,
+                                 generated_by=actor.username)
+            return self._record_document(s, actor, row, render_session_minutes(data), head, at,
+                                         recipient or actor.username, {"session": review.name})
+
+    def sampling_certificate(self, actor: Actor, run_id: int | None = None, *,
+                             certificate: Mapping[str, Any] | None = None, certificate_sha256: str = "",
+                             recipient: str | None = None, published_commitment: str = "") -> GeneratedDocument:
+        """A sampling certificate as a PDF: a recorded run's (`run_id`), or a certificate file's content
+        (`certificate`, with the file's SHA-256), tying the paper to the JSON."""
+        actor.require(Permission.VIEW_REPORTS)
+        if (run_id is None) == (certificate is None):
+            raise ValueError("give exactly one of run_id and certificate")
+        with self._writing("report") as s:
+            if run_id is not None:
+                run = s.get(SamplingRun, run_id)
+                if run is None:
+                    raise NotFound(f"no sampling run {run_id}")
+                certificate = run.certificate
+                certificate_sha256 = certificate_sha256 or certificate_file_sha256(run.certificate)
+            assert certificate is not None
+            head, at, report_id = audit.head(s), utcnow(), new_report_id("certificate")
+            data = build_certificate(s, self._meta(report_id, head, at), certificate,
+                                     certificate_sha256=certificate_sha256,
+                                     published_commitment=published_commitment.strip().lower())
+            row = FeedbackReport(kind="certificate", report_id=report_id, generated_by=actor.username)
+            return self._record_document(s, actor, row, render_sampling_certificate(data), head, at,
+                                         recipient or actor.username,
+                                         {"sampling_run": run_id or 0, "certificate_sha256": certificate_sha256})
+
+    def public_summary(self, actor: Actor, date_from: date, date_to: date, *, period_label: str | None = None,
+                       recipient: str | None = None) -> GeneratedDocument:
+        """The anonymised public summary of the stops made on the local days `date_from`..`date_to`."""
+        actor.require(Permission.VIEW_REPORTS)
+        if date_from > date_to:
+            raise ValidationError(f"period: {date_from.isoformat()} is after {date_to.isoformat()}")
+        label = (period_label or "").strip() or f"{date_from.isoformat()} to {date_to.isoformat()}"
+        with self._writing("report") as s:
+            head, at, report_id = audit.head(s), utcnow(), new_report_id("public_summary")
+            data = build_public_summary(s, self._meta(report_id, head, at), date_from, date_to, label, self._rubrics)
+            row = FeedbackReport(kind="public_summary", period_from=date_from, period_to=date_to, report_id=report_id,
+                                 generated_by=actor.username)
+            return self._record_document(s, actor, row, render_public_summary(data), head, at,
+                                         recipient or actor.username, {"period": label})
+
     # -- batch ---------------------------------------------------------------------------------------
 
     def generate_officer_reports(self, actor: Actor, *, date_from: date | None = None,
@@ -444,6 +518,28 @@ class FeedbackService:
             raise ValidationError(f"report {row.report_id} is a {row.kind.replace('_', ' ')} document, "
                                   f"not an {kind} report")
         return row
+
+    def _session(self, s: Session, session: int | str) -> ReviewSession:
+        if isinstance(session, int):
+            row = s.get(ReviewSession, session)
+        else:
+            row = s.scalar(select(ReviewSession).where(ReviewSession.name == session.strip()))
+        if row is None:
+            raise NotFound(f"no session {session!r}")
+        return row
+
+    def _record_document(self, s: Session, actor: Actor, row: FeedbackReport, rendered: RenderedReport,
+                         head: audit.AuditHead, at: datetime, recipient: str,
+                         details: dict[str, Any]) -> GeneratedDocument:
+        """A minutes, certificate or public summary document: a new row each time (they do not go
+        through the sign-off loop), recorded and audited like every other."""
+        s.add(row)
+        s.flush()
+        row.pdf, row.pdf_sha256, row.generated_at = rendered.pdf, rendered.sha256, at
+        s.flush()
+        self._audit(s, actor, row, "generate", recipient,
+                    {"pages": rendered.page_count, "audit_head": str(head), **details})
+        return GeneratedDocument(self._view(s, row, None), rendered.pdf, rendered.page_count, str(head))
 
     def _require_read(self, actor: Actor, officer: Officer) -> None:
         actor.require(Permission.VIEW_REPORTS)

@@ -32,6 +32,7 @@ from reviewtool.core.models import (
     FeedbackReport,
     FeedbackReportItem,
     Officer as OfficerRow,
+    PanelMember,
     ReviewSession,
     Rubric as RubricRow,
     Score,
@@ -57,7 +58,7 @@ LONDON = ZoneInfo("Europe/London")
 FINAL_STATUSES = ("approved", "sent", "acknowledged")
 REVIEWED_STATUSES_EXCLUDED = ("removed",)
 GOWISELY_PREFIX = "gowisely_"
-OVERALL = "overall"
+PANEL_NAME_REMOVED = "[panel member]"
 
 # How each answer id of the default rubric reads on the officer's chart (reports.data.AnswerTone).
 _TONES: dict[str, AnswerTone] = {
@@ -80,6 +81,26 @@ def tone_of(answer_id: str) -> AnswerTone:
 def lines_of(text: str | None) -> tuple[str, ...]:
     """A multi-line text field as bullet items: one per non-blank line, typed bullets removed."""
     return tuple(_BULLET.sub("", line).strip() for line in (text or "").splitlines() if line.strip())
+
+
+def scrub(text: str, names: Iterable[str], replacement: str) -> str:
+    """`text` with every known name or number in `names` replaced, as whole words: free text is where a
+    panel member's or an officer's name slips through. Full names and numbers match in any case; a
+    single word (a surname) only as capitalised, so "Long" goes and "long" stays."""
+    if not text:
+        return text
+    words = sorted({n.strip() for n in names if n and len(n.strip()) >= 3}, key=len, reverse=True)
+    any_case = [w for w in words if not w.isalpha()]
+    exact = [w for w in words if w.isalpha()]
+    for group, flags in ((any_case, re.IGNORECASE), (exact, 0)):
+        if group:
+            pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in group) + r")(?!\w)", flags)
+            text = pattern.sub(replacement, text)
+    return text
+
+
+def panel_member_names(s: Session) -> list[str]:
+    return list(s.scalars(select(PanelMember.name)))
 
 
 def local_day(moment: datetime) -> date:
@@ -244,6 +265,7 @@ def build_officer_report(s: Session, meta: ReportMeta, officer: OfficerRow,
                          rubrics: RubricCache | None = None) -> OfficerFeedbackReport:
     """The officer report's data for the given reviewed items (see `pending_items`)."""
     rubrics = rubrics or RubricCache()
+    panel_names = panel_member_names(s)
     item_ids = [item.id for item, _, _ in rows]
     sessions = {item.session_id: item.session for item, _, _ in rows}
     numbers = member_numbers(s, sessions)
@@ -278,7 +300,9 @@ def build_officer_report(s: Session, meta: ReportMeta, officer: OfficerRow,
             outcome=stop.outcome or "",
             consensus=consensus_data(consensus),
             gowisely_missed=gowisely_missed(rubric, item_scores),
-            comments=_panel_comments(rubric, item, item_scores, comments[item.id], numbers),
+            comments=tuple(PanelComment(c.member_number, scrub(c.text, panel_names, PANEL_NAME_REMOVED),
+                                        c.criterion_label, c.clip_time)
+                           for c in _panel_comments(rubric, item, item_scores, comments[item.id], numbers)),
         ))
     answers = tuple(CriterionAnswers(c.label, tuple(AnswerCount(a.label, tallies[c.id][a.id], tone_of(a.id))
                                                      for a in c.answers))

@@ -1,34 +1,35 @@
 """A scored, agreed panel session in the database, for feedback tests and the benchmark.
 
-Rows are written with the models directly (test set-up, not a path under test): users, officers and their
-supervisors, stops, a session bound to the default rubric, panel members with attendance, every member's
-answers and comments, and the panel's consensus on each item. Names and words are invented.
+Users, officers and their supervisors, stops, clips and the planned session are written with the models
+(test set-up); the meeting runs through SessionService and ScoringService. Names and words are invented.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import random
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from reviewtool.core.auth import Actor
 from reviewtool.core.db import Database
 from reviewtool.core.models import (
-    Attendance,
-    ClipComment,
-    Consensus,
     Footage,
     Officer,
     PanelMember,
+    RedactionSetRecord,
     ReviewSession,
     SamplingRun,
-    Score,
     SessionItem,
     StopRecord,
     User,
 )
 from reviewtool.core.rubric import default_rubric, ensure_rubric
+from reviewtool.core.scoring import ScoringService
+from reviewtool.core.sessions import SessionService
 
 PANEL_NAMES = ("Amira Haddad", "Tomasz Kowalski", "Grace Okafor", "Dafydd Evans")
 OFFICER_NAMES = ("PC Zoë Ångström", "PC Δημήτρης Παπαδόπουλος", "PC Siobhán O'Sullivan", "PC Tomás Ruiz")
@@ -63,10 +64,15 @@ def populate(db: Database, *, officers: int = 3, stops_per_officer: int = 2, ses
              day: date = date(2024, 3, 14), seed: int = 1, first_stop: datetime | None = None,
              reference_prefix: str = "DBY", with_users: bool = True) -> FeedbackWorld:
     """One agreed session reviewing `stops_per_officer` searches of each of `officers` officers, plus one
-    sampled stop without footage (no consensus: a finding)."""
+    sampled stop without footage (no consensus: a finding).
+
+    The structure (users, officers, stops, clips with approved redactions, the planned session) is
+    written directly; the meeting itself goes through the services a liaison officer uses: attendance,
+    start, the panel's answers as a bulk score import, reveal, comments, consensus, close."""
     rng = random.Random(seed)
     rubric = default_rubric()
     start = first_stop or datetime(2024, 2, 3, 22, 40, tzinfo=UTC)
+    liaison = Actor("liaison", "liaison")
     with db.session() as s:
         if with_users:
             sup = _user(s, "sup1", "Sgt Aoife Ní Bhriain", "supervisor")
@@ -78,33 +84,28 @@ def populate(db: Database, *, officers: int = 3, stops_per_officer: int = 2, ses
         else:
             sup = s.query(User).filter_by(username="sup1").one()
             other = s.query(User).filter_by(username="sup2").one()
-        members = s.query(PanelMember).order_by(PanelMember.id).all()
+        member_names = {m.id: m.name for m in s.query(PanelMember).order_by(PanelMember.id)}
+        member_ids = list(member_names)
         rubric_row = ensure_rubric(s, rubric)
+        digest = hashlib.sha256(f"population {seed}".encode()).hexdigest()
         run = SamplingRun(algorithm="hmac-bottomk/1", seed=f"seed {seed}",
                           seed_commitment=hashlib.sha256(f"seed {seed}".encode()).hexdigest(),
-                          population_size=400, population_digest=hashlib.sha256(b"population").hexdigest(),
+                          population_size=400, population_digest=digest, created_by="liaison",
                           certificate={"algorithm": "hmac-bottomk/1", "seed": f"seed {seed}", "filters": {},
-                                       "strata_field": None, "allocation": "proportional", "sample_size": 4,
-                                       "quotas": {"": 4}, "max_per_officer": None, "require_footage": True,
-                                       "population_size": 400,
-                                       "population_digest": hashlib.sha256(b"population").hexdigest(),
-                                       "selection": [], "skipped_no_footage": [],
-                                       "created_at": "2024-03-14T18:42:00Z", "created_by": "liaison"},
-                          created_by="liaison")
+                                       "strata_field": None, "allocation": "proportional",
+                                       "sample_size": officers * stops_per_officer + 1, "quotas": {},
+                                       "max_per_officer": None, "require_footage": False, "population_size": 400,
+                                       "population_digest": digest, "selection": [], "skipped_no_footage": [],
+                                       "created_at": "2024-03-14T18:42:00Z", "created_by": "liaison"})
         s.add(run)
-        review = ReviewSession(name=session_name, planned_for=day, status="closed", rubric_id=rubric_row.id,
-                               sampling_run_id=run.id if run.id else None, created_by="liaison")
+        s.flush()
+        review = ReviewSession(name=session_name, planned_for=day, rubric_id=rubric_row.id, sampling_run_id=run.id,
+                               quorum=2, created_by="liaison")
         s.add(review)
         s.flush()
-        review.sampling_run_id = run.id
-        for member in members:
-            s.add(Attendance(session_id=review.id, panel_member_id=member.id, present=member is not members[-1],
-                             confidentiality_acknowledged_at=datetime(2024, 3, 14, 18, 0, tzinfo=UTC),
-                             recorded_by="liaison"))
         world = FeedbackWorld(Actor("sup1", "supervisor", sup.id), Actor("sup2", "supervisor", other.id), [],
                               review.id, session_name, [])
         position = 0
-        rags = ("green", "amber", "red", "green")
         for o in range(officers):
             identifier = f"{reference_prefix}{4400 + o}"
             officer = s.query(Officer).filter_by(identifier=identifier).one_or_none()
@@ -125,62 +126,78 @@ def populate(db: Database, *, officers: int = 3, stops_per_officer: int = 2, ses
                                   outcome_group="nfa", gender="Male", age_range="18-24",
                                   officer_defined_ethnicity="White", officer_id=officer.id, team="Response A",
                                   area="North", grounds="Smell of cannabis", extra={})
-                s.add(stop)
+                clip = Footage(sha256=hashlib.sha256(reference.encode()).hexdigest(),
+                               file_path=f"/clips/{reference}.mp4", file_name=f"{reference}.mp4", size_bytes=1000,
+                               duration_s=30.0, frame_count=750, width=640, height=360, codec="h264",
+                               average_fps=25.0, ingested_by="liaison")
+                s.add_all([stop, clip])
                 s.flush()
-                clip = Footage(sha256=hashlib.sha256(reference.encode()).hexdigest(), file_path=f"/clips/{reference}.mp4",
-                               file_name=f"{reference}.mp4", size_bytes=1000, duration_s=30.0, frame_count=750,
-                               width=640, height=360, codec="h264", average_fps=25.0, ingested_by="liaison")
-                s.add(clip)
-                s.flush()
-                item = SessionItem(session_id=review.id, stop_id=stop.id, position=position, footage_id=clip.id,
-                                   status="agreed", revealed_at=datetime(2024, 3, 14, 18, 30, tzinfo=UTC)
-                                   + timedelta(minutes=10 * position))
+                s.add(RedactionSetRecord(footage_id=clip.id, state="approved", updated_by="liaison",
+                                         approved_by="liaison", approved_at=datetime(2024, 3, 10, tzinfo=UTC),
+                                         document={"format": "reviewtool-redactions/1", "footage_sha256": clip.sha256,
+                                                   "tracks": [], "blank": [], "mute": []}))
+                item = SessionItem(session_id=review.id, stop_id=stop.id, position=position, footage_id=clip.id)
                 s.add(item)
                 s.flush()
                 world.item_ids.append(item.id)
                 world.references.append(reference)
-                rag = rags[(o + k) % len(rags)]
-                _scores(s, rng, rubric, item, members[:-1], rag)
-                s.add(Consensus(item_id=item.id, rag=rag, summary=SUMMARIES[rag],
-                                commendations="Explained the grounds in plain words.\n- Kept a calm tone."
-                                if rag != "red" else "",
-                                learning_points="" if rag == "green" else
-                                "Give the station and offer the record every time.",
-                                refer=rag == "red", actions="Share with the training lead." if rag == "green" else "",
-                                recorded_by="liaison"))
         # A sampled stop without footage: a finding for the minutes.
-        position += 1
         missing = StopRecord(reference=f"{reference_prefix}-{seed}-NOCLIP", type="Vehicle search",
-                             occurred_at=start + timedelta(days=1, hours=5), legislation="Police and Criminal "
-                             "Evidence Act 1984 (section 1)", object_of_search="Stolen goods", outcome="Arrest",
-                             outcome_group="positive", officer_id=s.query(Officer).filter_by(
-                                 identifier=world.officers[0]).one().id, extra={})
+                             occurred_at=start + timedelta(days=1, hours=5),
+                             legislation="Police and Criminal Evidence Act 1984 (section 1)",
+                             object_of_search="Stolen goods", outcome="Arrest", outcome_group="positive",
+                             officer_id=s.query(Officer).filter_by(identifier=world.officers[0]).one().id, extra={})
         s.add(missing)
         s.flush()
-        s.add(SessionItem(session_id=review.id, stop_id=missing.id, position=position, footage_id=None,
-                          status="pending"))
+        s.add(SessionItem(session_id=review.id, stop_id=missing.id, position=position + 1, footage_id=None))
         world.no_footage_references.append(missing.reference)
+
+    sessions, scoring = SessionService(db), ScoringService(db)
+    present = member_ids[:-1]  # the last member sends apologies
+    for member_id in member_ids:
+        sessions.record_attendance(liaison, review.id, member_id, member_id in present, member_id in present)
+    sessions.start(liaison, review.id)
+    rags = ("green", "amber", "red", "green")
+    rag_of = {item_id: rags[(n // stops_per_officer + n % stops_per_officer) % len(rags)]
+              for n, item_id in enumerate(world.item_ids)}
+    with tempfile.TemporaryDirectory() as scratch:
+        form = Path(scratch) / "scores.csv"
+        _write_forms(form, rng, rubric, world, [(m, member_names[m]) for m in present], rag_of)
+        scoring.import_scores_csv(liaison, session_name, form)
+    for n, item_id in enumerate(world.item_ids):
+        rag = rag_of[item_id]
+        scoring.reveal(liaison, item_id)
+        scoring.add_comment(liaison, item_id, present[1], "The person asked twice why they were stopped.", 74.5)
+        scoring.record_consensus(
+            liaison, item_id, rag, SUMMARIES[rag],
+            commendations="Explained the grounds in plain words.\n- Kept a calm tone." if rag != "red" else "",
+            learning_points="" if rag == "green" else "Give the station and offer the record every time.",
+            refer=rag == "red", actions="Share with the training lead." if rag == "green" else "")
+    sessions.close(liaison, review.id)
     return world
 
 
-def _scores(s, rng: random.Random, rubric, item: SessionItem, members, rag: str) -> None:
-    for member in members:
-        for criterion in rubric.criteria:
-            if criterion.type == "text":
-                if criterion.id == "went_well":
-                    s.add(Score(item_id=item.id, panel_member_id=member.id, criterion_id=criterion.id,
-                                answer="Kept hands visible; =calm tone", entered_by="liaison"))
-                continue
-            if criterion.id == "overall":
-                answer = rag
-            elif criterion.id == "gowisely_station" and rag != "green":
-                answer = "not_given"
-            else:
-                answer = rng.choice(criterion.answer_ids())
-            comment = None
-            if criterion.id == "respect" and member is members[0]:
-                comment = f"Good eye contact from the officer ({member.name} noted)."
-            s.add(Score(item_id=item.id, panel_member_id=member.id, criterion_id=criterion.id, answer=answer,
-                        comment=comment, entered_by="liaison"))
-    s.add(ClipComment(item_id=item.id, panel_member_id=members[1].id, media_time=74.5,
-                      text="The person asked twice why they were stopped.", created_by="liaison"))
+def _write_forms(path: Path, rng: random.Random, rubric, world: FeedbackWorld, present: list[tuple[int, str]],
+                 rag_of: dict[int, str]) -> None:
+    """The panel's forms as `score import` takes them: one row per answer."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["reference", "member", "criterion", "answer", "comment"])
+        for reference, item_id in zip(world.references, world.item_ids):
+            rag = rag_of[item_id]
+            for member_id, name in present:
+                for criterion in rubric.criteria:
+                    comment = ""
+                    if criterion.type == "text":
+                        if criterion.id != "went_well":
+                            continue
+                        answer = "Kept hands visible; =calm tone"
+                    elif criterion.id == "overall":
+                        answer = rag
+                    elif criterion.id == "gowisely_station" and rag != "green":
+                        answer = "not_given"
+                    else:
+                        answer = rng.choice(criterion.answer_ids())
+                    if criterion.id == "respect" and member_id == present[0][0]:
+                        comment = f"Good eye contact from the officer ({name} noted)."
+                    out.writerow([reference, name, criterion.id, answer, comment])
