@@ -151,7 +151,7 @@ def _session_close_times(s: Session) -> dict[int, tuple[str, datetime | None]]:
     """Every session's name and, for closed ones, when it closed (its newest audit event)."""
     last_event = dict(s.execute(
         select(AuditEvent.object_id, func.max(AuditEvent.occurred_at))
-        .where(AuditEvent.object_type == SESSION_OBJECT).group_by(AuditEvent.object_id)).tuples().all())
+        .where(AuditEvent.object_type == SESSION_OBJECT).group_by(AuditEvent.object_id)).all())
     out: dict[int, tuple[str, datetime | None]] = {}
     for sid, name, status, created_at in s.execute(
             select(ReviewSession.id, ReviewSession.name, ReviewSession.status, ReviewSession.created_at)):
