@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands_demo,
         commands_footage,
         commands_redaction,
+        commands_reports,
         commands_sampling,
         commands_sessions,
         commands_settings,
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (commands_demo, commands_admin, commands_data, commands_footage, commands_sampling,
-                   commands_redaction, commands_settings, commands_sessions):
+                   commands_redaction, commands_settings, commands_sessions, commands_reports):
         module.register(sub)
     return parser
 

@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     st = esub.add_parser("stops", help="stop records as CSV: reference plus every stop field (snake_case)")
     st.add_argument("--out", type=Path, required=True, metavar="F.csv")
     st.set_defaults(handler=cmd_export_stops)
+    from reviewtool.cli.commands_reports import register_export_scores  # `export scores`
+    register_export_scores(esub)
 
 
 def cmd_import_stops(args: argparse.Namespace) -> int:
