@@ -210,6 +210,7 @@ class ScoringService:
             own = member_for_actor(s, actor)
             if own is None or own.id != member.id:
                 raise PermissionDenied(f"{actor.username} may enter answers only for themselves, not for {member.name}")
+            participant_member(s, actor, review.id)
         require_status(review, "running", doing="record answers")
         if not takes_part(s, review.id, member.id):
             raise ValidationError(f"member: {member.name} is not recorded as present at session {review.name!r} "
