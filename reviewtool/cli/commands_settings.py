@@ -73,14 +73,15 @@ def cmd_retention_purge(args: argparse.Namespace) -> int:
     db = open_db(args)
     actor = acting_user(args, db)
     outcomes = RetentionService(db).purge(actor, dry_run=args.dry_run)
-    verb = "would erase" if args.dry_run else "erased"
     failed = 0
     for outcome in outcomes:
         if outcome.error:
             failed += 1
             print(f"reviewtool: {outcome.error}", file=sys.stderr)
         else:
+            verb = "would erase" if args.dry_run else "erased"
             print(f"{outcome.item.file_name}: {verb} {', '.join(outcome.erased)}")
     done = len(outcomes) - failed
-    print(f"{done} clip(s) {verb}" + (f", {failed} failed" if failed else "") + (" (dry run)" if args.dry_run else ""))
+    summary = f"{done} clip(s) would be erased (dry run)" if args.dry_run else f"{done} clip(s) erased"
+    print(summary + (f", {failed} failed" if failed else ""))
     return 1 if failed else 0
