@@ -151,14 +151,17 @@ class PlaybackService:
         return player
 
     def audit_clip(self, actor: Actor, footage_id: int, actions: Any, out_dir: str | Path, scale: float = 0.5,
-                   redactions_path: str | Path | None = None, vlc_args: Sequence[str] = ()) -> AuditSummary:
+                   redactions_path: str | Path | None = None, vlc_args: Sequence[str] = (), *,
+                   redactions: RedactionSet | None = None) -> AuditSummary:
         """Play the clip through the real player path following `actions` and write what the screen
-        showed (frames.jsonl + redacted PNGs) into `out_dir` (DESIGN section 10).
+        showed (frames.jsonl + redacted PNGs) into `out_dir` (DESIGN section 10). Blocks while it plays.
 
-        Uses the approved set, or the file at `redactions_path` (checking a draft or imported set
-        before approval); the force's policy is applied either way. A clip whose bytes changed since
-        ingest is refused and nothing is written."""
+        Uses the approved set; or the file at `redactions_path`, or the set `redactions` (the editor's
+        unsaved draft), to check a set before approval. The force's policy is applied either way. A
+        clip whose bytes changed since ingest is refused and nothing is written."""
         actor.require(Permission.EDIT_REDACTIONS)
+        if redactions_path is not None and redactions is not None:
+            raise ValueError("give a redaction file or a redaction set, not both")
         if not (isinstance(scale, (int, float)) and math.isfinite(scale) and 0 < scale <= 1):
             raise ValidationError(f"scale: must be more than 0 and at most 1, got {scale}")
         out = Path(out_dir)
@@ -172,6 +175,11 @@ class PlaybackService:
         if redactions_path is not None:
             source = Path(redactions_path).name
             redactions = read_redaction_file(Path(redactions_path), clip.sha256).effective(policy)
+        elif redactions is not None:
+            if redactions.footage_sha256 != clip.sha256:
+                raise ValidationError(f"these redactions were made for another clip, not {clip.file_name}")
+            source = "unsaved"
+            redactions = redactions.effective(policy)
         else:
             source = "approved"
             redactions = RedactionService(self.db).approved_set_for_playback(footage_id, policy)

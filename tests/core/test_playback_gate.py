@@ -233,3 +233,29 @@ def test_missing_or_changed_frame_index_protects_every_frame(sqlite_db, clip, li
     assert len(pngs) == summary.written and all(_all_black(p) for p in pngs)
     (audit_event,) = [e for e in events(sqlite_db, "consultation.view_redacted") if e.reason == "redaction audit"]
     assert audit_event.details["index"] is False and audit_event.details["protected"] == summary.written
+
+
+@pytest.mark.vlc
+def test_audit_of_an_unsaved_set_and_refused_output_folders(sqlite_db, clip, liaison, tmp_path):
+    gate = PlaybackService(sqlite_db)
+    sha = gate.clip_info(liaison, clip).sha256
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "old.txt").write_text("x")
+    with pytest.raises(ValidationError, match="must be new or empty"):
+        gate.audit_clip(liaison, clip, [{"play": 0.1}], used, redactions=RedactionSet(sha, ()))
+    with pytest.raises(ValidationError, match="scale"):
+        gate.audit_clip(liaison, clip, [{"play": 0.1}], tmp_path / "a", scale=1.5, redactions=RedactionSet(sha, ()))
+    with pytest.raises(ValidationError, match="action script: actions\\[0\\]"):
+        gate.audit_clip(liaison, clip, [{"play": -1}], tmp_path / "a", redactions=RedactionSet(sha, ()))
+    with pytest.raises(ValidationError, match="another clip"):
+        gate.audit_clip(liaison, clip, [{"play": 0.1}], tmp_path / "a", redactions=RedactionSet("ab" * 32, ()))
+    assert not (tmp_path / "a").exists()
+
+    whole_clip_blank = RedactionSet(sha, (), blank=((0.0, 5.0),))
+    summary = gate.audit_clip(liaison, clip, [{"play": 0.5}], tmp_path / "blank", scale=0.25,
+                              redactions=whole_clip_blank)
+    assert summary.written > 0 and summary.blanked == summary.identified == summary.written
+    (event,) = events(sqlite_db, "consultation.view_redacted")
+    assert event.details["redactions"] == "unsaved" and event.details["blanked"] == summary.written
+    assert RedactionService(sqlite_db).get(liaison, clip).version == 0  # nothing was saved
