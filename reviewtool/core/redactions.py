@@ -39,7 +39,7 @@ from reviewtool.core.db import Database, utcnow
 from reviewtool.core.errors import Conflict, NotFound, ValidationError
 from reviewtool.core.footage_links import clip_keys
 from reviewtool.core.models import Footage, RedactionSetRecord
-from reviewtool.media.redaction import RedactionFormatError, RedactionSet
+from reviewtool.media.redaction import RedactionFormatError, RedactionPolicy, RedactionSet
 
 DRAFT = "draft"
 APPROVED = "approved"
@@ -186,7 +186,7 @@ class RedactionService:
                 result[fid] = state
             return result
 
-    def approved_set_for_playback(self, footage_id: int, policy: Any = None) -> RedactionSet | None:
+    def approved_set_for_playback(self, footage_id: int, policy: RedactionPolicy | None = None) -> RedactionSet | None:
         """The approved set with the force's policy applied, or None if the clip's redactions are not
         approved (or the clip was erased). The only way redactions reach a panel."""
         from reviewtool.core.settings import SettingsService

@@ -263,3 +263,30 @@ def test_export_path_that_cannot_be_written_names_the_file(db, clip, service, li
     blocker.write_text("x")
     with pytest.raises(ValidationError, match="^r.json: cannot write"):
         service.export_file(liaison, clip.id, blocker / "r.json")
+
+
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.pg)], indirect=True)
+def test_a_save_racing_another_is_a_conflict_not_an_overwrite(db, clip, service, liaison):
+    """Both saves pass the version check; the other one commits first. The row's version column makes
+    the late UPDATE match nothing (StaleDataError), which reaches the person as Conflict."""
+    from sqlalchemy import event
+
+    first = service.save(liaison, clip.id, RedactionSet(clip.sha256, (track("base"),)), 0)
+    theirs = RedactionSet(clip.sha256, (track("theirs"),))
+    raced = []
+
+    def other_writer_commits_first(mapper, connection, target):
+        if not raced:
+            raced.append(True)
+            with db.session() as s:
+                row = s.scalar(select(RedactionSetRecord).where(RedactionSetRecord.footage_id == clip.id))
+                row.document = theirs.to_json()
+
+    event.listen(RedactionSetRecord, "before_update", other_writer_commits_first)
+    try:
+        with pytest.raises(Conflict, match="changed by someone else"):
+            service.save(liaison, clip.id, RedactionSet(clip.sha256, (track("mine"),)), first.version)
+    finally:
+        event.remove(RedactionSetRecord, "before_update", other_writer_commits_first)
+    assert raced and service.get(liaison, clip.id).document == theirs
+    assert [e.details["tracks_added"] for e in actions(db, "alteration.redaction")] == [["base"]]
