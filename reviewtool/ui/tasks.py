@@ -189,6 +189,10 @@ class _JobProgressDialog(QProgressDialog):
             self.setRange(0, _DIALOG_STEPS)
             self.setValue(int(fraction * _DIALOG_STEPS))
 
+    @property
+    def finished(self) -> bool:
+        return self._done
+
     def finish(self) -> None:
         self._done = True
         self.hide()
