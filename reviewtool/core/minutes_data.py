@@ -96,9 +96,9 @@ def build_minutes(s: Session, meta: ReportMeta, review: ReviewSession, rubrics: 
                   published_commitment: str = "") -> SessionMinutes:
     rubric = rubrics.get(s, review.rubric_id)
     items = list(s.execute(select(SessionItem, StopRecord).join(StopRecord, StopRecord.id == SessionItem.stop_id)
-                           .where(SessionItem.session_id == review.id).order_by(SessionItem.position)).tuples())
+                           .where(SessionItem.session_id == review.id).order_by(SessionItem.position)))
     consensus = {item.id: row for item, _, row in s.execute(
-        reviewed_items_query().where(SessionItem.session_id == review.id)).tuples()}
+        reviewed_items_query().where(SessionItem.session_id == review.id))}
 
     minutes_items, missing, actions = [], [], []
     for item, stop in items:
@@ -295,8 +295,8 @@ def build_public_summary(s: Session, meta: ReportMeta, day_from: date, day_to: d
     in_period = (StopRecord.occurred_at >= start, StopRecord.occurred_at < end)
     searches = s.scalar(select(func.count()).select_from(StopRecord).where(*in_period)) or 0
     sampled = list(s.execute(select(SessionItem, StopRecord).join(StopRecord, StopRecord.id == SessionItem.stop_id)
-                             .where(*in_period, SessionItem.status != "removed")).tuples())
-    reviewed = list(s.execute(reviewed_items_query().where(*in_period)).tuples())
+                             .where(*in_period, SessionItem.status != "removed")))
+    reviewed = list(s.execute(reviewed_items_query().where(*in_period)))
     by_type: dict[str, Counter[str]] = defaultdict(Counter)
     by_outcome: dict[str, Counter[str]] = defaultdict(Counter)
     for _, stop, consensus in reviewed:

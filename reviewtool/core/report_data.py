@@ -229,7 +229,7 @@ def covered_items(s: Session, report_row_id: int) -> list[tuple[SessionItem, Sto
     """The items a report covers (as linked), oldest stop first."""
     query = reviewed_items_query().join(FeedbackReportItem, and_(FeedbackReportItem.item_id == SessionItem.id,
                                                                  FeedbackReportItem.report_row_id == report_row_id))
-    rows = list(s.execute(query).tuples())
+    rows = list(s.execute(query))
     rows.sort(key=lambda r: (r[1].occurred_at, r[1].reference))
     return rows
 
@@ -249,10 +249,11 @@ class OfficerReportText:
 
 def default_summary(rags: Sequence[Rag]) -> str:
     """The first draft of the supervisor's summary: the panel's ratings in a sentence."""
+    if len(rags) == 1:
+        return f"The community scrutiny panel reviewed one of your searches and rated it {rags[0].label.lower()}."
     counts = Counter(rags)
-    noun = "search" if len(rags) == 1 else "searches"
     parts = [f"{counts[rag]} {rag.label.lower()}" for rag in Rag if counts[rag]]
-    return f"The community scrutiny panel reviewed {len(rags)} of your {noun}: {', '.join(parts)}."
+    return f"The community scrutiny panel reviewed {len(rags)} of your searches: {', '.join(parts)}."
 
 
 def note_text(text: OfficerReportText) -> str:

@@ -64,7 +64,7 @@ class ScoreExportService:
             criteria = {c.id: c for c in rubric.criteria}
             numbers = member_numbers(s, [review.id])
             items = list(s.execute(select(SessionItem, StopRecord).join(StopRecord, StopRecord.id == SessionItem.stop_id)
-                                   .where(SessionItem.session_id == review.id)).tuples())
+                                   .where(SessionItem.session_id == review.id)))
             shown = {item.id: (item, stop) for item, stop in items if item.status in EXPORTED_STATUSES}
             scores = list(s.scalars(select(Score).where(Score.item_id.in_(list(shown)))))
             scores.sort(key=lambda sc: (shown[sc.item_id][0].position, numbers.get((review.id, sc.panel_member_id), 0),
