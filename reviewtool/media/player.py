@@ -59,12 +59,13 @@ BASE_VLC_ARGS = (
 STALL_MUTE_S = 0.3
 #: A seek keeps audio muted until a frame this close to the target is identified, or this time passes.
 SEEK_LANDING_S = 1.0
-SEEK_TIMEOUT_S = 2.0
+SEEK_TIMEOUT_S = 4.0
 #: Single steps towards a paused seek's exact frame: at most this many, each waiting for a new picture.
 LANDING_MAX_STEPS = 30
-LANDING_STEP_WAIT_S = 0.25
+LANDING_STEP_WAIT_S = 0.15
 LANDING_MAX_RESEEKS = 2
-SEEK_REISSUE_S = 0.4
+SEEK_REISSUE_S = 1.0
+PAUSE_SETTLE_S = 0.3
 _CONTROLLER_TICK_S = 0.04
 _ALIGN = 64
 
@@ -170,7 +171,7 @@ class _Core:
         self.repeats = 0  # consecutive pictures identified as the last identified frame
         self.latest_at = 0.0  # monotonic time of the latest picture
         self.mute_wanted = True
-        self.events: collections.deque[str] = collections.deque()
+        self.events: collections.deque[tuple[str, float]] = collections.deque()
         self.wake = threading.Event()
         self.callbacks: tuple[Any, ...] = ()
 
@@ -228,7 +229,7 @@ class _Core:
     def on_event(self, event: Any) -> None:
         _in_callback.active = True
         try:
-            self.events.append(str(event.type))
+            self.events.append((str(event.type), time.monotonic()))
             self.wake.set()
         finally:
             _in_callback.active = False
@@ -254,6 +255,7 @@ class _Seek:
     stepped_at: float = 0.0
     reseeks: int = 0
     issued_at: float = 0.0
+    unsent: bool = False  # waiting for libvlc to confirm a pause before set_time
 
 
 class _Controller(threading.Thread):
@@ -275,7 +277,8 @@ class _Controller(threading.Thread):
         # paused start: pause as soon as a picture after this sequence number is shown
         self.pause_after_seq: int | None = None
         self.seek: _Seek | None = None
-        self.vlc_paused = False  # libvlc has confirmed a pause (Paused event since the last Playing)
+        self.vlc_paused = False  # libvlc has confirmed our latest pause (Paused event after it)
+        self.pause_sent_at = 0.0
         self.seek_timeouts = 0
 
     def run(self) -> None:
@@ -291,9 +294,9 @@ class _Controller(threading.Thread):
 
     def _tick(self) -> None:
         while self.core.events:
-            name = self.core.events.popleft()
+            name, at = self.core.events.popleft()
             if name.endswith("MediaPlayerPaused"):
-                self.vlc_paused = True
+                self.vlc_paused = at >= self.pause_sent_at  # not a stale event of an earlier pause
             elif name.endswith(("MediaPlayerPlaying", "MediaPlayerStopped", "MediaPlayerEndReached")):
                 self.vlc_paused = False
             self.notify(name)
@@ -307,7 +310,7 @@ class _Controller(threading.Thread):
         with self.lock:
             if self.pause_after_seq is not None and latest is not None and latest.seq > self.pause_after_seq:
                 self.pause_after_seq = None
-                self.mp.set_pause(1)
+                self.send_pause()
             if self.seek is not None:
                 wanted = True
                 self._advance_seek(self.seek, last, repeats, now)
@@ -320,6 +323,25 @@ class _Controller(threading.Thread):
             self.applied_mute = wanted
             self.mute_log.append((now, last.pts if last is not None else None, wanted))
 
+    def send_pause(self) -> None:
+        self.pause_sent_at = time.monotonic()
+        self.vlc_paused = False
+        self.mp.set_pause(1)
+
+    def send_play(self) -> None:
+        self.vlc_paused = False
+        self.mp.set_pause(0)
+
+    def _send_seek(self, seek: _Seek, last: DisplayedFrame | None, now: float, back: float = 0.0) -> None:
+        """set_time (`back` seconds before the target), then wait for a picture after the one now
+        shown, and not of the same frame."""
+        seek.issued_at = now
+        seek.base_seq = self.core.latest.seq if self.core.latest is not None else 0
+        seek.old_index = None if last is None else last.frame_index
+        seek.steps = 0
+        seek.stepped_from = None
+        self.mp.set_time(int(math.floor(max(0.0, seek.t - back) * 1000)))
+
     def _advance_seek(self, seek: _Seek, last: DisplayedFrame | None, repeats: int, now: float) -> None:
         if now - seek.started > SEEK_TIMEOUT_S:
             log.warning("seek to %.3f s not completed in %.1f s (showing frame %s)", seek.t, SEEK_TIMEOUT_S,
@@ -327,16 +349,26 @@ class _Controller(threading.Thread):
             self.seek = None
             self.seek_timeouts += 1
             return
-        # A seek sent while libvlc is still pausing can be lost, leaving it paused with no picture at
-        # all (a paused libvlc normally re-delivers every ~70 ms) or settled on the old one: resend.
+        if seek.unsent:
+            # A seek sent while libvlc is still pausing is often lost or misplaced (seen: paused for good
+            # on the old picture; or a jump 10 frames past the target), and its Paused event comes at
+            # once, before the picture stops. So a paused seek waits for the picture to settle (the
+            # same frame delivered twice).
+            settled = self.vlc_paused and (repeats >= 2 if self.index_pts is not None
+                                           else now - seek.started > PAUSE_SETTLE_S)
+            if settled or now - seek.started > SEEK_REISSUE_S:
+                seek.unsent = False
+                self._send_seek(seek, last, now)
+            return
+        # Should one be lost all the same (no picture at all for a while, where a paused libvlc
+        # re-delivers every ~70 ms, or settled on the old one), send it once more.
         if seek.landing and self.vlc_paused and now - seek.issued_at > SEEK_REISSUE_S \
                 and seek.reseeks < LANDING_MAX_RESEEKS and (
                     now - self.core.latest_at > SEEK_REISSUE_S
                     or (seek.steps == 0 and repeats >= 2 and last is not None
                         and last.frame_index == seek.old_index != seek.target)):
             seek.reseeks += 1
-            seek.issued_at = now
-            self.mp.set_time(int(math.floor(seek.t * 1000)))
+            self._send_seek(seek, last, now)
             return
         if last is None or last.seq <= seek.base_seq or last.frame_index is None or last.pts is None:
             return
@@ -347,10 +379,15 @@ class _Controller(threading.Thread):
         assert seek.target is not None
         if seek.steps == 0 and last.frame_index == seek.old_index and seek.old_index != seek.target:
             return  # still the picture from before the seek
-        # Decide only on a settled picture: libvlc paused (confirmed) and re-delivering the same frame.
-        # Commands sent while it is still pausing or stepping race with it (seen: a picture stuck for
-        # good after a seek sent during a step).
-        if not self.vlc_paused or repeats < 2:
+        # Decide on a settled picture: libvlc confirmed paused and re-delivering the same frame (or,
+        # as it sometimes stops re-delivering, no picture for a while). Commands sent before that race
+        # with it (seen: a seek sent while pausing lost for good, a step sent as the previous step's
+        # picture arrives ignored). Reaching the target by a step needs no settling.
+        stepped = seek.steps > 0 and last.frame_index != seek.stepped_from
+        if last.frame_index == seek.target and stepped:
+            self.seek = None
+            return
+        if not self.vlc_paused or (repeats < 2 and now - self.core.latest_at < PAUSE_SETTLE_S):
             return
         if last.frame_index == seek.target:
             self.seek = None
@@ -359,15 +396,10 @@ class _Controller(threading.Thread):
             if seek.reseeks >= LANDING_MAX_RESEEKS or self.index_pts is None:
                 self.seek = None
                 return
-            # Overshot (a paused start stops a frame or two late): libvlc's paused seek lands a few
-            # frames early, and single steps then walk forward onto the target.
+            # Overshot: a paused start stops a frame or two late, and a seek to just before a keyframe
+            # can land on it. Seek again, earlier each time; single steps then walk onto the target.
             seek.reseeks += 1
-            seek.issued_at = now
-            seek.base_seq = last.seq
-            seek.old_index = last.frame_index
-            seek.steps = 0
-            seek.stepped_from = None
-            self.mp.set_time(int(math.floor(seek.t * 1000)))
+            self._send_seek(seek, last, now, back=0.25 * seek.reseeks)
             return
         if seek.steps >= LANDING_MAX_STEPS:
             self.seek = None
@@ -633,7 +665,7 @@ class RedactedPlayer:
                 with self._controller.lock:
                     self._controller.pause_after_seq = None
                     self._controller.seek = None
-                self._mp.set_pause(0)
+                self._controller.send_play()
                 if self._clock_disturbed and self.time is not None:
                     # After single steps libvlc 3 resumes ahead of the picture by about the time spent
                     # paused; a seek to the frame on screen puts it back. (Seeking first, while still
@@ -648,7 +680,7 @@ class RedactedPlayer:
         with self._lock:
             self._controller.want_playing = False
             if self._started and self._state == PlayerState.PLAYING:
-                self._mp.set_pause(1)
+                self._controller.send_pause()
                 self._state = PlayerState.PAUSED
 
     def toggle(self) -> None:
@@ -673,9 +705,11 @@ class RedactedPlayer:
                                                     PlayerState.ERROR):
                 self._start(t, paused=paused, target=target)
                 return
-            self._begin_seek(t, target, landing=paused)
+            # A paused seek is sent by the controller once the picture has settled (see _Seek.unsent).
+            self._begin_seek(t, target, landing=paused, unsent=paused)
             self._clock_disturbed = self._clock_disturbed or paused
-            self._mp.set_time(int(math.floor(t * 1000)))
+            if not paused:
+                self._mp.set_time(int(math.floor(t * 1000)))
 
     def set_rate(self, rate: float) -> None:
         self._control()
@@ -701,7 +735,7 @@ class RedactedPlayer:
                 self._start(0.0, paused=True, target=0)
                 return
             if self._state == PlayerState.PLAYING:
-                self._mp.set_pause(1)
+                self._controller.send_pause()
                 self._state = PlayerState.PAUSED
             self._clock_disturbed = True
             base = self._pending_target()
@@ -763,7 +797,7 @@ class RedactedPlayer:
         """The index frame shown at media time t: the last one whose pts is <= t."""
         return None if self.index is None else self.index.frame_at(t + 1e-6)
 
-    def _begin_seek(self, t: float, target: int | None, *, landing: bool) -> None:
+    def _begin_seek(self, t: float, target: int | None, *, landing: bool, unsent: bool = False) -> None:
         core, controller = self._core, self._controller
         with core.lock:
             base_seq = core.latest.seq if core.latest is not None else 0
@@ -772,7 +806,7 @@ class RedactedPlayer:
         core.pipeline.forget_position()
         with controller.lock:
             controller.seek = _Seek(t, target, time.monotonic(), landing and target is not None,
-                                    base_seq, old, issued_at=time.monotonic())
+                                    base_seq, old, issued_at=time.monotonic(), unsent=unsent)
         core.wake.set()
 
     def _start(self, t: float | None, *, paused: bool, target: int | None = None) -> None:
@@ -798,6 +832,7 @@ class RedactedPlayer:
             self._clock_disturbed = paused
         else:
             self._core.pipeline.forget_position()
+        self._controller.vlc_paused = False
         if self._mp.play() != 0:
             self._state = PlayerState.ERROR
             raise MediaError(f"libvlc could not play {self.clip_path.name}")
