@@ -38,6 +38,11 @@ def ingest_clip(db: Database, actor: Actor, folder: Path, name: str = "clip.mp4"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     truth = make_clip(path, duration_s=duration_s, width=width, height=height, faces=faces, seed=seed)
+    return ingest_file(db, actor, path, truth)
+
+
+def ingest_file(db: Database, actor: Actor, path: Path, truth: ClipTruth) -> IngestedClip:
+    """Ingest a clip already made (several databases can share one encode)."""
     (outcome,) = run_to_end(FootageService(db).ingest(actor, [path]))
     if outcome.error:
         raise RuntimeError(outcome.error)

@@ -35,10 +35,12 @@ class VideoView(QWidget):
     """Paints the latest frame of its source façade, aspect-fitted on black.
 
     `frameRectChanged(QRectF)`: where the picture is drawn changed (resize, new frame size); the editor's
-    overlay maps box fractions through `frame_rect()`.
+    overlay maps box fractions through `frame_rect()`. `frameChanged(DisplayedFrame | None)`: the frame
+    being shown changed (None: nothing shown); read `frame.image` only through a pin of your own.
     """
 
     frameRectChanged = Signal(QRectF)
+    frameChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,11 +106,13 @@ class VideoView(QWidget):
             old.release()
         self._set_frame_size(frame.width, frame.height)
         self.update()
+        self.frameChanged.emit(frame)
 
     def _drop_pin(self) -> None:
         pin, self._pin = self._pin, None
         if pin is not None:
             pin.release()
+            self.frameChanged.emit(None)
 
     def _set_frame_size(self, width: int, height: int) -> None:
         if self._frame_size != (width, height):
