@@ -10,10 +10,13 @@ process, so the tests can kill it or race two of them:
     scoring_driver.py record URL SESSION_ID [SEED]
         Record answers one by one (every member, item, choice criterion, not yet answered), printing
         "ACK <n> <item> <member> <criterion> <answer>" (flushed) after each committed answer.
-    scoring_driver.py edit URL ITEM MEMBER CRITERION ANSWER
-    scoring_driver.py consensus URL ITEM RAG SUMMARY
-        Read the current version, print "READY <version>", wait for a line on stdin, then write with
-        that expected version; print "OK <version>" or "CONFLICT <message>".
+    scoring_driver.py zygote URL SESSION_ID
+        Import the app once; for each "RUN <seed>" line on stdin fork a child that does `record`
+        (a real, separate process the test can SIGKILL), printing "CHILD <pid>" and "EXIT <code>".
+    scoring_driver.py worker URL
+        One write per stdin line (an answer or a consensus): read the current version, print
+        "READY <version>", wait for a line, write with that expected version, print "OK <version>"
+        or "CONFLICT <message>" (see `worker`).
 """
 
 from __future__ import annotations
@@ -164,50 +167,81 @@ def record(url: str, session_id: int, seed: int) -> None:
     _say("DONE")
 
 
-def edit(url: str, item_id: int, member_id: int, criterion_id: str, answer: str) -> None:
+def zygote(url: str, session_id: int) -> None:
+    """Import the app once, then fork a `record` child per "RUN <seed>" line on stdin, so a test can
+    kill many writers without paying Python's start-up each time.  Prints "CHILD <pid>" per child and
+    "EXIT <code>" when it ends (-9 when killed).  Each child opens its own database connections."""
+    import os
+    import traceback
+
+    from reviewtool.core.scoring import ScoringService  # noqa: F401  (imported before forking)
+
+    _say("ZYGOTE")
+    for line in sys.stdin:
+        seed = int(line.split()[1])
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                record(url, session_id, seed)
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        _say(f"CHILD {pid}")
+        _, status = os.waitpid(pid, 0)
+        _say(f"EXIT {os.waitstatus_to_exitcode(status)}")
+
+
+def worker(url: str) -> None:
+    """Take one write per line of stdin (tab-separated), each in two steps so two workers can be
+    released together: read the current version and print "READY <version>", wait for a line, then
+    write with that expected version and print "OK <version>" or "CONFLICT <message>".
+
+        edit<TAB>ITEM<TAB>MEMBER<TAB>CRITERION<TAB>ANSWER
+        consensus<TAB>ITEM<TAB>RAG<TAB>SUMMARY
+    """
     from reviewtool.core.errors import Conflict
     from reviewtool.core.scoring import ScoringService
 
-    db = Database.open(url, upgrade=False)
-    service = ScoringService(db)
-    current = {(a.member_id, a.criterion_id): a.version for a in service.answers_for(LIAISON, item_id)}
-    version = current.get((member_id, criterion_id), 0)
-    _say(f"READY {version}")
-    sys.stdin.readline()
-    try:
-        view = service.record_answer(LIAISON, item_id, member_id, criterion_id, answer, expected_version=version)
-    except Conflict as exc:
-        _say(f"CONFLICT {exc}")
-    else:
-        _say(f"OK {view.version}")
-
-
-def consensus(url: str, item_id: int, rag: str, summary: str) -> None:
-    from reviewtool.core.errors import Conflict
-    from reviewtool.core.scoring import ScoringService
-
-    db = Database.open(url, upgrade=False)
-    service = ScoringService(db)
-    current = service.consensus(LIAISON, item_id)
-    version = 0 if current is None else current.version
-    _say(f"READY {version}")
-    sys.stdin.readline()
-    try:
-        view = service.record_consensus(LIAISON, item_id, rag, summary, expected_version=version)
-    except Conflict as exc:
-        _say(f"CONFLICT {exc}")
-    else:
-        _say(f"OK {view.version}")
+    service = ScoringService(Database.open(url, upgrade=False))
+    _say("WORKER")
+    for line in sys.stdin:
+        kind, *args = line.rstrip("\n").split("\t")
+        item_id = int(args[0])
+        if kind == "edit":
+            member_id, criterion_id, answer = int(args[1]), args[2], args[3]
+            current = {(a.member_id, a.criterion_id): a.version for a in service.answers_for(LIAISON, item_id)}
+            version = current.get((member_id, criterion_id), 0)
+        else:
+            rag, summary = args[1], args[2]
+            existing = service.consensus(LIAISON, item_id)
+            version = 0 if existing is None else existing.version
+        _say(f"READY {version}")
+        sys.stdin.readline()
+        try:
+            if kind == "edit":
+                view_version = service.record_answer(LIAISON, item_id, member_id, criterion_id, answer,
+                                                     expected_version=version).version
+            else:
+                view_version = service.record_consensus(LIAISON, item_id, rag, summary, expected_version=version).version
+        except Conflict as exc:
+            _say(f"CONFLICT {exc}")
+        else:
+            _say(f"OK {view_version}")
 
 
 def main(argv: list[str]) -> int:
     mode, url, *rest = argv
     if mode == "record":
         record(url, int(rest[0]), int(rest[1]) if len(rest) > 1 else 0)
-    elif mode == "edit":
-        edit(url, int(rest[0]), int(rest[1]), rest[2], rest[3])
-    elif mode == "consensus":
-        consensus(url, int(rest[0]), rest[1], rest[2])
+    elif mode == "zygote":
+        zygote(url, int(rest[0]))
+    elif mode == "worker":
+        worker(url)
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     return 0
