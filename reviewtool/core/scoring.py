@@ -154,9 +154,11 @@ class ScoringService:
     # answers ------------------------------------------------------------------------------------------
     def record_answer(self, actor: Actor, item_id: int, member_id: int, criterion_id: str, answer: str | None,
                       comment: str | None = None, expected_version: int | None = None) -> ScoreView:
-        """Save one answer now (its own transaction, audited).  Re-sending the same answer and comment
-        changes nothing and returns the stored answer."""
+        """Save one answer now (its own transaction, audited).  `answer` None or "" clears the answer;
+        `comment` None keeps the stored comment and "" clears it.  Re-sending what is stored changes
+        nothing and returns the stored answer."""
         answer = None if answer is None or answer.strip() == "" else answer.strip()
+        keep_comment = comment is None
         comment = None if comment is None or comment.strip() == "" else comment.strip()
         try:
             with self.db.session() as s:
@@ -168,6 +170,8 @@ class ScoringService:
                 current_version = 0 if row is None else row.version
                 if expected_version is not None and expected_version != current_version:
                     raise _answer_conflict(member, criterion, row)
+                if keep_comment and row is not None:
+                    comment = row.comment
                 if row is not None and row.answer == answer and row.comment == comment:
                     return _score_view(row, member, criterion)
                 previous = None if row is None else row.answer
@@ -597,7 +601,7 @@ def import_scores(s: Session, actor: Actor, session_name: str, path: Path) -> Im
             continue
         stored = existing.get(key)
         if stored is not None:
-            if (stored.answer, stored.comment) == (answer, comment):
+            if stored.answer == answer and comment in (None, stored.comment):
                 unchanged += 1
                 planned[key] = (number, answer, comment)
                 continue

@@ -29,6 +29,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -197,6 +198,7 @@ class Readiness:
     quorum: int
     quorum_present: int  # present with confidentiality acknowledged
     session_status: str
+    active_items: int  # items not removed
 
     @property
     def quorum_met(self) -> bool:
@@ -204,12 +206,14 @@ class Readiness:
 
     @property
     def can_start(self) -> bool:
-        return self.session_status == "planned" and not self.blocking and self.quorum_met
+        return self.session_status == "planned" and not self.blocking and self.quorum_met and self.active_items > 0
 
     def reasons_not_to_start(self) -> list[str]:
         reasons = []
         if self.session_status != "planned":
             reasons.append(f"the session is {self.session_status}")
+        if self.active_items == 0:
+            reasons.append("the session has no items to review")
         reasons.extend(p.message for p in self.blocking)
         if not self.quorum_met:
             reasons.append(f"quorum not met: {self.quorum_present} of {self.quorum} members present "
@@ -443,10 +447,19 @@ class SessionService:
     def record_attendance(self, actor: Actor, session_id: int, member_id: int, present: bool,
                           confidentiality_acknowledged: bool) -> AttendanceView:
         """Present/absent and the confidentiality acknowledgement (stored with its time; an earlier
-        acknowledgement keeps its time; withdrawing it clears it).  Absent members never count."""
+        acknowledgement keeps its time; withdrawing it clears it).  Absent members never count.  The quorum
+        is checked when the session starts; a member who leaves later loses access to it, not their answers."""
         actor.require(Permission.PLAN_SESSIONS)
         if confidentiality_acknowledged and not present:
             raise ValidationError("attendance: only a member who is present can acknowledge confidentiality")
+        try:
+            return self._record_attendance(actor, session_id, member_id, present, confidentiality_acknowledged)
+        except IntegrityError:  # two people recorded the same member's first attendance at once
+            raise Conflict("This member's attendance was recorded by someone else a moment ago. "
+                           "Reload to see it.") from None
+
+    def _record_attendance(self, actor: Actor, session_id: int, member_id: int, present: bool,
+                           confidentiality_acknowledged: bool) -> AttendanceView:
         with self.db.session() as s:
             review = load_session(s, session_id)
             require_status(review, "planned", "running", doing="change attendance")
@@ -595,4 +608,4 @@ def _readiness(s: Session, review: ReviewSession) -> Readiness:
         Attendance.session_id == review.id, Attendance.present.is_(True),
         Attendance.confidentiality_acknowledged_at.is_not(None))) or 0
     return Readiness(blocking=tuple(blocking), findings=tuple(findings), quorum=review.quorum, quorum_present=present,
-                     session_status=review.status)
+                     session_status=review.status, active_items=len(items))

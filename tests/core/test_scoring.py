@@ -42,8 +42,8 @@ def test_an_answer_is_committed_audited_and_shown_with_labels(db, meeting):
     other.dispose()
     # Re-sending the same answer changes nothing (autosave may repeat itself).
     assert scoring.record_answer(amira, item, member, "grounds_explained", "partly", "mumbled").version == 1
-    changed = scoring.record_answer(amira, item, member, "grounds_explained", "yes", "mumbled", expected_version=1)
-    assert changed.version == 2
+    changed = scoring.record_answer(amira, item, member, "grounds_explained", "yes", expected_version=1)
+    assert (changed.version, changed.comment) == (2, "mumbled")  # no comment given: the stored one stays
     with db.read() as s:
         events = list(s.scalars(select(AuditEvent).where(AuditEvent.action == Actions.SCORE)))
         assert audit.verify_chain(s).ok
@@ -63,6 +63,9 @@ def test_answers_are_checked_against_the_rubric(db, meeting):
     assert text_view.answer_label == "Calm, explained the power clearly"
     cleared = scoring.record_answer(*args, "went_well", "", expected_version=1)
     assert cleared.answer is None and cleared.version == 2
+    commented = scoring.record_answer(*args, "respect", "3", comment="hesitant")
+    assert scoring.record_answer(*args, "respect", "3", comment="").comment is None  # "" clears it
+    assert commented.comment == "hesitant"
 
 
 def test_a_stale_edit_is_refused_with_a_clear_message(db, meeting):
@@ -287,9 +290,11 @@ def test_import_paper_forms(db, meeting, tmp_path):
     with db.read() as s:
         sources = [e.details.get("source") for e in s.scalars(select(AuditEvent).where(AuditEvent.action == Actions.SCORE))]
     assert sources[1:] == [f"import forms.csv row {n}" for n in (3, 4, 5, 7)]
-    # Importing the same file again changes nothing.
+    # Importing the same file again changes nothing; a row without the stored comment matches too.
     again = scoring.import_scores_csv(LIAISON, "March panel", path)
     assert (again.imported, again.unchanged) == (0, 6)
+    bare = _write(tmp_path / "bare.csv", ["reference,member,criterion,answer", "R001,TK,respect,5"])
+    assert scoring.import_scores_csv(LIAISON, "March panel", bare).unchanged == 1
 
 
 def test_import_is_all_or_nothing_with_every_row_named(db, meeting, tmp_path):

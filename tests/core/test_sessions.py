@@ -122,6 +122,13 @@ def test_remove_item_needs_a_reason_and_keeps_the_item(db):
         "Clip shows a child throughout", "remove", "R002")
     summary = sessions.list_sessions(LIAISON)[0]
     assert (summary.items, summary.removed) == (2, 1)
+    for item_id in (meeting.item_ids[0], meeting.item_ids[2]):
+        sessions.remove_item(LIAISON, item_id, "clip unusable")
+    _attend_all(sessions, meeting)
+    ready = sessions.readiness(LIAISON, meeting.session_id)
+    assert ready.active_items == 0 and not ready.can_start
+    with pytest.raises(ValidationError, match="no items to review"):
+        sessions.start(LIAISON, meeting.session_id)
 
 
 def test_attendance_stores_the_acknowledgement_time(db):
