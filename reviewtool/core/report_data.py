@@ -363,3 +363,29 @@ def _panel_comments(rubric: RubricDefinition, item: SessionItem, item_scores: Se
     pinned = [PanelComment(numbers.get((item.session_id, c.panel_member_id), 0), c.text.strip(), "", c.media_time)
               for c in clip_comments if c.panel_member_id is not None and c.text and c.text.strip()]
     return tuple(comment for _, _, comment in found) + tuple(pinned)
+
+
+def plain_text(report: OfficerFeedbackReport) -> str:
+    """An officer report as plain text, for the on-screen preview (the PDF is the document)."""
+    from reviewtool.reports.base import london
+
+    officer = report.officer
+    lines = [f"Officer feedback: {officer.name}" + (f" ({officer.collar_number})" if officer.collar_number else ""),
+             f"Panel session: {report.session_title}", ""]
+    for number, stop in enumerate(report.stops, start=1):
+        consensus = stop.consensus
+        lines += [f"Search {number} ({stop.reference}): {london(stop.occurred_at)} — {consensus.rag.label.upper()}"
+                  + (" (referred to a senior officer)" if consensus.referred else ""),
+                  f"  {stop.search_type}; {stop.legislation}; object: {stop.object_of_search}; "
+                  f"outcome: {stop.outcome}",
+                  f"  Panel's summary: {consensus.summary or 'none recorded'}"]
+        lines += [f"  + {item}" for item in consensus.commendations]
+        lines += [f"  → {item}" for item in consensus.learning_points]
+        if stop.gowisely_missed:
+            lines.append(f"  GOWISELY items missed: {'; '.join(stop.gowisely_missed)}")
+        for comment in stop.comments:
+            where = f" ({comment.criterion_label})" if comment.criterion_label else ""
+            lines.append(f"  Panel member {comment.member_number}{where}: {comment.text}")
+        lines.append("")
+    lines += ["Supervisor's note:", report.supervisor_note or "(none yet)"]
+    return "\n".join(lines)

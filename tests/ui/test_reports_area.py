@@ -1,0 +1,128 @@
+"""The Reports area offscreen: a supervisor takes one officer's feedback from draft to response."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPushButton
+
+from reviewtool.core.auth import Actor
+from reviewtool.core.db import Database
+from reviewtool.core.feedback import FeedbackService
+from reviewtool.ui.context import AppContext
+from reviewtool.ui.reports_area import ReportsArea
+from support.feedback_data import populate
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("reports-ui") / "template.db"
+    database = Database.open(f"sqlite:///{path}")
+    world = populate(database, officers=3, stops_per_officer=1)
+    database.dispose()
+    return path, world
+
+
+@pytest.fixture
+def env(template, tmp_path):
+    path, world = template
+    copy = tmp_path / "ui.db"
+    shutil.copyfile(path, copy)
+    database = Database.open(f"sqlite:///{copy}")
+    yield database, world
+    database.dispose()
+
+
+def listed(area: ReportsArea) -> list[str]:
+    return [row.identifier for row in area.officers.model.rows()]
+
+
+def test_supervisor_takes_feedback_from_draft_to_response(qtbot, env, sync_tasks):
+    db, world = env
+    area = ReportsArea(AppContext(db=db, actor=world.supervisor))
+    qtbot.addWidget(area)
+    detail = area.detail
+    opened = []
+    detail.pdf_opener = opened.append
+    assert listed(area) == world.officers[:-1]  # only the officers this supervisor supervises
+    officer = world.officers[0]
+    assert area.select_officer(officer)
+    assert detail.generate_button.isEnabled() and not detail.approve_button.isEnabled()
+
+    detail.generate_button.click()
+    assert detail.report is not None and detail.report.status == "draft"
+    assert world.references[0] in detail.preview.toPlainText()
+    assert "Panel member 1" in detail.preview.toPlainText()
+    detail.note.setPlainText("Discussed with the officer; camera on earlier from now on.")
+    detail.approve_button.click()  # unsaved words: approval waits for them
+    assert "Save your changes first" in detail.message.text()
+    first_id = detail.report.report_id
+    detail.save_button.click()
+    assert detail.report.supervisor_note.startswith("Discussed") and detail.report.report_id != first_id
+
+    detail.open_button.click()
+    [url] = opened
+    pdf = detail.opened_files[0]
+    assert url.toLocalFile() == str(pdf) and pdf.read_bytes().startswith(b"%PDF")
+
+    detail.approve_button.click()
+    box = area.findChild(QMessageBox, "approveConfirm")
+    assert box is not None and box.isVisible() and "final" in box.informativeText()
+    box.findChild(QPushButton, "approveButton").click()
+    assert detail.report.status == "approved"
+    final_hash = detail.report.pdf_sha256
+    assert not detail.save_button.isEnabled() and not detail.approve_button.isEnabled()
+    assert "final" in detail.preview.toPlainText()
+
+    detail.sent_button.click()
+    dialog = area.findChild(QDialogButtonBox, "buttons").parent()
+    assert dialog.objectName() == "sentDialog"
+    dialog.accept()
+    assert detail.report.status == "sent"
+    detail.ack_button.click()
+    dialog = detail._dialog
+    assert dialog.objectName() == "ackDialog"
+    dialog.accept()
+    assert detail.report.status == "acknowledged"
+    detail.response_button.click()
+    dialog = detail._dialog
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()  # empty: refused in the dialog
+    assert dialog.isVisible() and dialog.problem.text()
+    dialog.text.setPlainText("Thank you; I start the camera before approaching now.")
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    assert detail.report.officer_response.startswith("Thank you")
+    assert detail.report.pdf_sha256 == final_hash
+    assert officer not in listed(area)  # nothing left to do for this officer
+
+    stored = FeedbackService(db).get_report(world.supervisor, detail.report.id)
+    assert (stored.status, stored.pdf_sha256) == ("acknowledged", final_hash)
+    area.shutdown()
+    assert not pdf.exists()
+
+
+def test_liaison_sees_everyone_drafts_in_batch_but_cannot_approve(qtbot, env, sync_tasks):
+    db, world = env
+    area = ReportsArea(AppContext(db=db, actor=Actor("liaison", "liaison")))
+    qtbot.addWidget(area)
+    assert sorted(listed(area)) == sorted(world.officers)
+    area.batch_button.click()
+    assert area.last_batch is not None and len(area.last_batch.generated) == len(world.officers)
+    assert area.batch_result.text() == f"{len(world.officers)} draft reports made."
+    assert area.select_officer(world.officers[1])
+    detail = area.detail
+    assert detail.report is not None and detail.report.status == "draft"
+    assert not detail.approve_button.isEnabled() and "supervisor" in detail.approve_button.toolTip()
+    assert not detail.save_button.isEnabled() and detail.open_button.isEnabled()
+    assert all(row.open_report is not None for row in area.officers.model.rows())
+
+
+def test_batch_runs_off_the_gui_thread(qtbot, env):
+    db, world = env
+    area = ReportsArea(AppContext(db=db, actor=world.supervisor))
+    qtbot.addWidget(area)
+    qtbot.waitUntil(lambda: len(listed(area)) == len(world.officers) - 1, timeout=10_000)
+    area.batch_button.click()
+    qtbot.waitUntil(lambda: area.last_batch is not None, timeout=30_000)
+    assert [r.officer_identifier for r in area.last_batch.generated] == world.officers[:-1]
+    qtbot.waitUntil(lambda: all(r.open_report is not None for r in area.officers.model.rows()), timeout=10_000)
