@@ -105,3 +105,76 @@ def copy_meeting_db(template: MeetingDb, folder: Path) -> MeetingDb:
     shutil.copyfile(template.folder / "reviewtool.db", folder / "reviewtool.db")
     return MeetingDb(folder, f"sqlite:///{folder / 'reviewtool.db'}", template.session_id, template.clip_names,
                      template.draft_clip, template.focus_from)
+
+
+def cached_meeting_db(tmp_path_factory) -> MeetingDb:
+    """One template per test run, shared by the Sessions test modules (built by the first to ask)."""
+    folder = tmp_path_factory.getbasetemp() / "sessions-meeting-template"
+    marker = folder / "built.txt"
+    if marker.is_file():
+        session_id, draft, focus = marker.read_text().split("\n")[:3]
+        clips = tuple(sorted(p.name for p in (folder / "footage").glob("*.mp4")))
+        return MeetingDb(folder, f"sqlite:///{folder / 'reviewtool.db'}", int(session_id), clips, draft,
+                         date.fromisoformat(focus))
+    built = build_meeting_db(folder)
+    marker.write_text(f"{built.session_id}\n{built.draft_clip}\n{built.focus_from.isoformat()}\n")
+    return built
+
+
+def answer_next_box(qtbot, button_text: str, *, typed: str | None = None) -> list[str]:
+    """Click `button_text` on the next modal dialog or message box that opens (typing `typed` into its
+    first text box first). Returns a list that receives the dialog's text, for the test to check."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QPlainTextEdit
+
+    seen: list[str] = []
+
+    def act() -> None:
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(20, act)
+            return
+        seen.append(box.text() if isinstance(box, QMessageBox) else box.windowTitle())
+        if typed is not None:
+            box.findChild(QPlainTextEdit).setPlainText(typed)
+        for button in box.findChildren(QAbstractButton):
+            if button.text().replace("&", "") == button_text:
+                button.click()
+                return
+        raise AssertionError(f"no button {button_text!r} on {box.windowTitle()!r}")
+
+    QTimer.singleShot(0, act)
+    return seen
+
+
+def start_meeting(db: Database, session_id: int) -> None:
+    """Remove the item whose clip is still a draft (with a reason), record everyone present with the
+    confidentiality agreement confirmed, and start the session -- through the services."""
+    from reviewtool.core.sessions import SessionService
+
+    sessions = SessionService(db)
+    view = sessions.get(LIAISON, session_id)
+    for item in view.items:
+        if item.redaction == "draft":
+            sessions.remove_item(LIAISON, item.id, "Redactions could not be finished before the meeting")
+    for member in sessions.list_panel_members(LIAISON):
+        sessions.record_attendance(LIAISON, session_id, member.id, True, True)
+    sessions.start(LIAISON, session_id)
+
+
+def panel_actor(db: Database, username: str = "panel1") -> Actor:
+    with db.read() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        return Actor(username=user.username, role=user.role, user_id=user.id)
+
+
+def activate(widget) -> None:
+    """Show a top-level widget and make it the active window (offscreen needs asking), so keyboard
+    focus, focus-out commits and window shortcuts behave as on a desktop."""
+    from PySide6.QtTest import QTest
+
+    widget.show()
+    QTest.qWaitForWindowExposed(widget)
+    widget.windowHandle().requestActivate()
+    if not QTest.qWaitForWindowActive(widget, 3000):
+        raise AssertionError(f"{widget.objectName() or widget} did not become the active window")

@@ -464,14 +464,19 @@ class PlanningDialog(QDialog):
         return self.seed_edit.text()
 
     def generate(self) -> None:
-        self.seed_edit.setText(generate_seed())
+        self._generated = generate_seed()
+        self.seed_edit.setText(self._generated)
 
     def _seed_kind_changed(self) -> None:
         generated = self.generated_radio.isChecked()
         self.generate_button.setEnabled(generated)
         self.seed_edit.setReadOnly(generated)
-        if generated and not self.seed_edit.text():
+        if generated:
             self.generate()
+        elif self.seed_edit.text() == getattr(self, "_generated", None):
+            self.seed_edit.clear()  # back to a seed typed in the room
+        if not generated:
+            self.seed_edit.setFocus()
 
     def _update_commitment(self) -> None:
         seed = self.seed()

@@ -129,13 +129,17 @@ class RevealPanel(QWidget):
                 self.table.setItem(row, col, cell)
         self.table.resizeRowsToContents()
 
-    def alpha_for(self, criterion_id: str) -> str:
-        """What the alpha column says for a criterion (for tests and read-aloud)."""
+    def _row_of(self, criterion_id: str) -> int:
         for row in range(self.table.rowCount()):
             if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == criterion_id:
-                return self.table.item(row, 4).text()
+                return row
         raise KeyError(criterion_id)
 
+    def alpha_for(self, criterion_id: str) -> str:
+        """What the alpha column says for a criterion."""
+        return self.table.item(self._row_of(criterion_id), 4).text()
+
     def answers_text(self, criterion_id: str) -> str:
-        label = self.table.findChild(QLabel, f"answers_{criterion_id}")
-        return "" if label is None else label.text()
+        """What the answers column says for a criterion (rich text)."""
+        label = self.table.cellWidget(self._row_of(criterion_id), 2)
+        return label.text() if isinstance(label, QLabel) else ""
