@@ -91,7 +91,7 @@ def quick_script(rs: RedactionSet, length: float) -> list[dict]:
 
 
 def whole_script(length: float) -> list[dict]:
-    return [{"seek": 0.0}, {"play": round(length + 1.0, 3)}]
+    return [{"play": round(length + 1.0, 3)}]
 
 
 def contact_sheet(out_dir: Path, limit: int = MAX_TILES) -> list[Tile]:
