@@ -156,6 +156,7 @@ class MeetingWindow(QMainWindow):
 
         events = app_events()
         events.locked.connect(self._on_locked)
+        events.unlocked.connect(self._on_unlocked)
         events.shutting_down.connect(self.release_player)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(REFRESH_MS)
@@ -425,8 +426,12 @@ class MeetingWindow(QMainWindow):
                                      5000)
 
     def _on_locked(self) -> None:
+        # The presenter blacks itself out on `locked`; the clip stops so no sound plays on either.
         self.clip.pause()
-        self.presenter.blank()
+        self._update_presenter()
+
+    def _on_unlocked(self) -> None:
+        self._update_presenter()
 
     def _fill_screen_choices(self) -> None:
         current = self.screens.choice
