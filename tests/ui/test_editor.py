@@ -17,7 +17,8 @@ from reviewtool.core.db import Database
 from reviewtool.core.models import AuditEvent
 from reviewtool.core.redactions import RedactionService
 from reviewtool.media.redaction import Keyframe, RedactionSet, RedactionTrack
-from reviewtool.media.synth import make_clip, read_frame_number
+from reviewtool.media.synth import make_clip
+from reviewtool.ui.app_events import app_events
 from reviewtool.ui.context import AppContext
 from reviewtool.ui.editor import actions, editor_window, open_redaction_editor
 from reviewtool.ui.editor.editor_window import PREVIEW, EditorWindow
@@ -297,7 +298,23 @@ def test_f1_sheet_and_every_shortcut_is_bound(qtbot, clip):
     try:
         for shortcut in EDITOR_SHORTCUTS:
             assert callable(getattr(window, shortcut.name))
-            assert len(window.shortcuts[shortcut.name]) == len(shortcut.keys)
+            assert len(window.shortcuts[shortcut.name]) == len(shortcut.keys) + len(shortcut.also)
+        window.draw_box((0.1, 0.1, 0.2, 0.2))
+        window.draw_box((0.5, 0.1, 0.2, 0.2))
+        assert window.selected == "box-2"
+        qtbot.keyClick(window, Qt.Key.Key_Tab)
+        assert window.selected == "box-1" and window.timeline.selected == "box-1"
+        qtbot.keyClick(window, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+        assert window.selected == "box-2"
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+        assert window.selected is None
+        # The idle lock: the editor pauses and paints nothing until unlocked.
+        app_events().locked.emit()
+        try:
+            assert window.view.frame is None and window.view.source is None
+        finally:
+            app_events().unlocked.emit()
+        assert window.view.source is window.facade and window.view.frame is not None
         qtbot.keyClick(window, Qt.Key.Key_F1)
         sheets = window.findChildren(ShortcutsSheet)
         assert len(sheets) == 1 and sheets[0].isVisible()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from html import escape
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -139,10 +140,10 @@ class CheckRedactionsDialog(QDialog):
         self.resize(1000, 720)
 
         layout = QVBoxLayout(self)
-        state = "approved" if approved else "draft (not yet approved)"
-        intro = QLabel(f"Plays <b>{self.info.file_name}</b> through the panel's player with the redactions "
-                       f"as they are now ({state}) and keeps every frame the screen showed. Look through "
-                       "them before the meeting.")
+        state = "approved" if approved else "a draft, not yet approved"
+        intro = QLabel(f"Plays <b>{escape(self.info.file_name)}</b> through the panel's player with the "
+                       f"redactions as they are now ({state}) and keeps every frame the screen showed. "
+                       "Look through them before the meeting.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         length = self.info.duration_s

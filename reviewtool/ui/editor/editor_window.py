@@ -23,21 +23,13 @@ import functools
 import logging
 import sys
 from datetime import datetime
+from html import escape
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QMessageBox,
-    QPushButton,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from reviewtool.core.errors import Conflict
 from reviewtool.core.playback import ClipInfo, PlaybackService
@@ -48,72 +40,26 @@ from reviewtool.ui import tasks
 from reviewtool.ui.app_events import app_events, is_locked
 from reviewtool.ui.context import AppContext
 from reviewtool.ui.editor import actions
+from reviewtool.ui.editor.banner import OK as _OK
+from reviewtool.ui.editor.banner import PROBLEM as _PROBLEM
+from reviewtool.ui.editor.banner import WARN as _WARN
+from reviewtool.ui.editor.banner import Banner, ask
 from reviewtool.ui.editor.commands import RedactionDocument
 from reviewtool.ui.editor.overlay import BoxOverlay
 from reviewtool.ui.editor.shortcuts import EDITOR_SHORTCUTS, ShortcutsSheet
 from reviewtool.ui.editor.track_panel import RangeDialog, TrackPanel
 from reviewtool.ui.video.player_facade import PlayerFacade
-from reviewtool.ui.video.timeline import Timeline, clock_text
+from reviewtool.ui.video.timeline import Timeline
 from reviewtool.ui.video.video_view import VideoView
 
 log = logging.getLogger(__name__)
 
 LONDON = ZoneInfo("Europe/London")
 EDIT, PREVIEW = "edit", "preview"
-_OK, _WARN, _PROBLEM = "#1E7B3A", "#8A5300", "#B3261E"
 
 
 def when(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(LONDON).strftime("%d %b %Y %H:%M")
-
-
-def ask(parent: QWidget | None, title: str, text: str, go: str) -> bool:
-    """A calm question before a step that matters; Cancel is the default."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
-    box.setObjectName("editorQuestion")
-    go_button = box.addButton(go, QMessageBox.ButtonRole.AcceptRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)
-    box.exec()
-    return box.clickedButton() is go_button
-
-
-class Banner(QFrame):
-    """A calm one-line message over the video with an optional action ("Reload")."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("editorBanner")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        self.text = QLabel()
-        self.text.setWordWrap(True)
-        layout.addWidget(self.text, 1)
-        self.action = QPushButton()
-        self.action.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        layout.addWidget(self.action)
-        close = QPushButton("OK")
-        close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        close.clicked.connect(self.hide)
-        layout.addWidget(close)
-        self._slot = None
-        self.action.clicked.connect(self._act)
-        self.hide()
-
-    def show_message(self, text: str, colour: str = _WARN, action: str = "", slot=None) -> None:
-        self.setStyleSheet(f"#editorBanner {{ border: 1px solid {colour}; border-radius: 4px; }}"
-                           f" QLabel {{ color: {colour}; }}")
-        self.text.setText(text)
-        self.action.setText(action)
-        self.action.setVisible(bool(action))
-        self._slot = slot
-        self.show()
-
-    def _act(self) -> None:
-        slot, self._slot = self._slot, None
-        self.hide()
-        if slot is not None:
-            slot()
 
 
 class EditorWindow(QWidget):
@@ -155,7 +101,7 @@ class EditorWindow(QWidget):
     def _build(self) -> None:
         root = QVBoxLayout(self)
         header = QHBoxLayout()
-        title = QLabel(f"<b>{self.info.file_name}</b>")
+        title = QLabel(f"<b>{escape(self.info.file_name)}</b>")
         title.setTextFormat(Qt.TextFormat.RichText)
         header.addWidget(title)
         self.state_label = QLabel()
@@ -224,7 +170,7 @@ class EditorWindow(QWidget):
         self.shortcuts: dict[str, list[QShortcut]] = {}
         for shortcut in EDITOR_SHORTCUTS:
             slot = getattr(self, shortcut.name)
-            for keys in shortcut.keys:
+            for keys in (*shortcut.keys, *shortcut.also):
                 sc = QShortcut(QKeySequence(keys), self)
                 sc.setContext(Qt.ShortcutContext.WindowShortcut)
                 sc.activated.connect(slot)

@@ -17,6 +17,7 @@ class Shortcut:
     keys: tuple[str, ...]  # QKeySequence strings; the first is shown first
     description: str
     group: str
+    also: tuple[str, ...] = ()  # bound too, not shown (how Qt spells the same key press)
 
 
 EDITOR_SHORTCUTS: tuple[Shortcut, ...] = (
@@ -34,7 +35,8 @@ EDITOR_SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("delete_keyframe", ("Del",), "Delete the selected box's keyframe on this frame", "Boxes"),
     Shortcut("delete_track", ("Shift+Del",), "Delete the selected box on every frame", "Boxes"),
     Shortcut("next_track", ("Tab",), "Select the next box", "Boxes"),
-    Shortcut("previous_track", ("Shift+Tab",), "Select the previous box", "Boxes"),
+    Shortcut("previous_track", ("Shift+Tab",), "Select the previous box", "Boxes",
+             also=("Backtab", "Shift+Backtab")),  # Shift+Tab arrives as Backtab
     Shortcut("deselect", ("Esc",), "Select nothing", "Boxes"),
     Shortcut("undo", ("Ctrl+Z",), "Undo", "Changes (each one is saved at once)"),
     Shortcut("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo", "Changes (each one is saved at once)"),
