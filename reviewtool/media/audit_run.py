@@ -198,7 +198,7 @@ def run_redaction_audit(clip_path: str | Path, expected_sha256: str,
     Raises ActionScriptError (bad script), ClipChanged (bytes differ from ingest), FileExistsError
     (`out_dir` is not empty); in each case nothing is written.
     """
-    steps = parse_actions(list(actions) if not isinstance(actions, list) else actions)
+    steps = parse_actions(list(actions) if isinstance(actions, tuple) else actions)
     if not (isinstance(scale, (int, float)) and math.isfinite(scale) and 0 < scale <= 1):
         raise ValueError(f"scale must be in (0, 1], got {scale}")
     out = Path(out_dir)

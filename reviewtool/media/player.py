@@ -255,7 +255,7 @@ class _Seek:
     stepped_at: float = 0.0
     reseeks: int = 0
     issued_at: float = 0.0
-    unsent: bool = False  # waiting for libvlc to confirm a pause before set_time
+    unsent: bool = False  # a paused seek waits for the paused picture to settle before set_time
 
 
 class _Controller(threading.Thread):
@@ -630,8 +630,8 @@ class RedactedPlayer:
         """Media time at the end of the last frame."""
         if self.index is not None:
             return float(self.index.pts[0]) + self.index.duration
-        if self._mp is not None:
-            ms = self._mp.get_length()
+        if self._mp is not None and not getattr(_in_callback, "active", False):
+            ms = self._mp.get_length()  # no index: libvlc's idea (never asked from its own threads)
             return ms / 1000.0 if ms > 0 else None
         return None
 
