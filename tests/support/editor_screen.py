@@ -4,9 +4,10 @@
 
 Opens the first ingested clip as the first liaison user, through `open_redaction_editor` (the real
 window, libvlc with a dummy audio output), goes to a frame a little into the clip, and grabs the
-window. A clip with no saved redactions gets two boxes drawn through the editor first -- real edits,
-so they are saved as a draft and audited like any other -- which shows the overlay, the timeline rows
-and the keyframes; the picture itself is the synthetic demo footage.
+window. A clip with no saved redactions gets boxes drawn through the editor first -- real edits, saved
+as a draft and audited like any other -- over the synthetic faces on that frame (found by their skin
+colour, which the textured background never has), so the screenshot shows the overlay, the timeline
+rows and keyframes the way a liaison officer would leave them.
 """
 
 from __future__ import annotations
@@ -44,6 +45,41 @@ def _landed(app, window, frame: int | None = None) -> None:
     _wait(app, shown)
 
 
+def face_like_boxes(bgra, limit: int = 3) -> list[tuple[float, float, float, float]]:
+    """Boxes (frame fractions) around skin-coloured blobs: the faces `synth.make_clip` draws."""
+    import numpy as np
+
+    step = 4
+    small = bgra[::step, ::step, :3].astype(np.float32)
+    b, g, r = small[..., 0], small[..., 1], small[..., 2]
+    cb = 128 - 0.1687 * r - 0.3313 * g + 0.5 * b
+    cr = 128 + 0.5 * r - 0.4187 * g - 0.0813 * b
+    mask = (cb < 108) & (cr > 140)
+    h, w = mask.shape
+    seen = np.zeros_like(mask)
+    blobs = []
+    for y0, x0 in zip(*np.nonzero(mask)):
+        if seen[y0, x0]:
+            continue
+        stack, pixels = [(y0, x0)], []
+        seen[y0, x0] = True
+        while stack:
+            y, x = stack.pop()
+            pixels.append((y, x))
+            for ny, nx in ((y + 1, x), (y - 1, x), (y, x + 1), (y, x - 1)):
+                if 0 <= ny < h and 0 <= nx < w and mask[ny, nx] and not seen[ny, nx]:
+                    seen[ny, nx] = True
+                    stack.append((ny, nx))
+        if len(pixels) >= 12:
+            ys, xs = zip(*pixels)
+            blobs.append((len(pixels), min(ys), max(ys), min(xs), max(xs)))
+    boxes = []
+    for _, top, bottom, left, right in sorted(blobs, reverse=True)[:limit]:
+        boxes.append((max(0.0, (left - 1) / w), max(0.0, (top - 1) / h),
+                      min(1.0, (right - left + 3) / w), min(1.0, (bottom - top + 3) / h)))
+    return boxes
+
+
 def render_editor_png(db_url: str, out_path: str | Path, *, at: float = 2.0) -> Path:
     from PySide6.QtWidgets import QApplication
     from sqlalchemy import select
@@ -77,14 +113,13 @@ def render_editor_png(db_url: str, out_path: str | Path, *, at: float = 2.0) -> 
             window.seek(min(at, length / 2))
             _landed(app, window)
             if not window.document.current.tracks:
-                window.draw_box((0.18, 0.22, 0.14, 0.26))
-                window.draw_box((0.58, 0.30, 0.12, 0.22))
-                window.set_track_property(window.selected, "effect", "pixelate")
-                window.step_forward()
-                window.step_forward()
-                window.step_forward()
-                _landed(app, window)
-                window.change_box(window.selected, (0.61, 0.31, 0.12, 0.22))
+                with window.view.frame.pin() as pin:
+                    boxes = face_like_boxes(pin.image)
+                for box in boxes:
+                    window.draw_box(box)
+                if boxes:
+                    window.set_track_property(window.selected, "effect", "pixelate")
+                    window.select_track(window.document.current.tracks[0].id)
             _landed(app, window)
             for _ in range(5):
                 app.processEvents()
