@@ -227,6 +227,7 @@ def test_agreement_across_the_session_and_per_item(db):
         scoring.agreement(LIAISON)
 
 
+@pytest.mark.pg
 def test_stale_write_that_loses_a_race_becomes_a_conflict(pg_connection):
     """PostgreSQL lets two transactions read the same version; the losing UPDATE finds no row at
     that version (StaleDataError) and the losing INSERT hits the unique key: both become Conflict."""
