@@ -38,10 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="reviewtool", description="Community scrutiny of stop and search.")
     parser.add_argument("--version", action="version", version=f"reviewtool {__version__}")
-    parser.add_argument("--db", metavar="URL", default=os.environ.get("REVIEWTOOL_DB"),
-                        help="database URL (default: SQLite in the user data folder; env REVIEWTOOL_DB)")
-    parser.add_argument("--user", metavar="NAME", help="act as this reviewtool user (asks for the password)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    _global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (commands_demo, commands_admin, commands_data, commands_footage, commands_sampling,
                    commands_redaction, commands_settings, commands_sessions, commands_reports):
@@ -49,19 +46,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _global_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL", default=os.environ.get("REVIEWTOOL_DB"),
+                        help="database URL (default: SQLite in the user data folder; env REVIEWTOOL_DB)")
+    parser.add_argument("--user", metavar="NAME", help="act as this reviewtool user (asks for the password)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+
+
 def wants_gui(argv: Sequence[str]) -> bool:
-    """No subcommand (only global options) means: open the desktop app."""
-    parser = build_parser()
-    try:
-        args, _ = parser.parse_known_args(list(argv))
-    except SystemExit:
+    """Only global options (or none) means: open the desktop app."""
+    if any(a in ("-h", "--help", "--version") for a in argv):
         return False
-    return args.command is None and not any(a in ("-h", "--help", "--version") for a in argv)
+    parser = argparse.ArgumentParser(add_help=False)
+    _global_options(parser)
+    _, rest = parser.parse_known_args(list(argv))
+    return not rest
 
 
 def gui_options(argv: Sequence[str]) -> argparse.Namespace:
-    args, _ = build_parser().parse_known_args(list(argv))
-    return args
+    parser = argparse.ArgumentParser(prog="reviewtool")
+    _global_options(parser)
+    return parser.parse_args(list(argv))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
