@@ -156,6 +156,13 @@ def test_opening_audits_a_raw_view_and_edits_are_saved_audited_and_undoable(qtbo
         assert track.keyframes[1].t == pytest.approx(c.truth.frames[n2].pts)
         assert track.keyframes[1].box[0] == pytest.approx(bx + 0.05, abs=0.01)
         assert track.keyframes[2].box == track.keyframes[1].box
+        # Resize by the bottom-right handle on the same frame: that keyframe's box grows.
+        mx, my, mw, mh = track.keyframes[1].box
+        drag(qtbot, window.overlay, point(window, mx + mw, my + mh), point(window, mx + mw + 0.05, my + mh + 0.1))
+        track = stored(db, c.footage_id).document.tracks[0]
+        assert len(track.keyframes) == 3
+        assert track.keyframes[1].box[:2] == pytest.approx((mx, my), abs=0.01)
+        assert track.keyframes[1].box[2:] == pytest.approx((mw + 0.05, mh + 0.1), abs=0.01)
 
         # One frame back (← key): between keyframes the box is interpolated (dashed).
         qtbot.keyClick(window, Qt.Key.Key_Left)
@@ -189,10 +196,11 @@ def test_opening_audits_a_raw_view_and_edits_are_saved_audited_and_undoable(qtbo
         track = stored(db, c.footage_id).document.tracks[0]
         assert (track.effect, track.label) == ("pixelate", "plate")
 
-        # Every save was audited as a redaction change: draw, move, K, Del, H, undo, redo, effect, label.
+        # Every save was audited as a redaction change: draw, move, resize, K, Del, H, undo, redo, effect,
+        # label.
         changes = audit_actions(db, Actions.REDACTION_CHANGE)
-        assert len(changes) == 9 and all(e.actor == "liaison1" for e in changes)
-        assert stored(db, c.footage_id).version >= 9
+        assert len(changes) == 10 and all(e.actor == "liaison1" for e in changes)
+        assert stored(db, c.footage_id).version >= 10
         # Shift+Del deletes the box everywhere.
         qtbot.keyClick(window, Qt.Key.Key_Delete, Qt.KeyboardModifier.ShiftModifier)
         assert stored(db, c.footage_id).document.tracks == ()
