@@ -48,11 +48,24 @@ class MeetingDb:
     focus_from: date
 
 
-def face_redactions(sha256: str) -> RedactionSet:
+def face_redactions(sha256: str, truth) -> RedactionSet:
+    """A solid box over every face of a `make_clip` clip, keyed on every frame from its ground truth."""
+    frames = truth.frames
     return RedactionSet.from_json({
         "format": "reviewtool-redactions/1", "footage_sha256": sha256,
-        "tracks": [{"label": "face", "effect": "solid", "shape": "rect",
-                    "keyframes": [{"t": 0.0, "box": [0.1, 0.1, 0.3, 0.4]}, {"t": 2.5, "box": [0.5, 0.4, 0.3, 0.4]}]}],
+        "tracks": [{"label": "face_bystander", "effect": "solid", "shape": "rect",
+                    "keyframes": [{"t": f.pts, "box": list(f.faces[k])} for f in frames]}
+                   for k in range(len(frames[0].faces))],
+        "blank": [], "mute": []}, expected_sha256=sha256)
+
+
+def whole_picture_pixelated(sha256: str, duration_s: float) -> RedactionSet:
+    """For a clip whose faces are not known here (screenshots over someone else's demo): pixelate it all."""
+    return RedactionSet.from_json({
+        "format": "reviewtool-redactions/1", "footage_sha256": sha256,
+        "tracks": [{"label": "face_bystander", "effect": "pixelate", "shape": "rect",
+                    "keyframes": [{"t": 0.0, "box": [0.0, 0.0, 1.0, 1.0]},
+                                  {"t": max(duration_s, 0.1), "box": [0.0, 0.0, 1.0, 1.0]}]}],
         "blank": [], "mute": []}, expected_sha256=sha256)
 
 
@@ -76,11 +89,12 @@ def build_meeting_db(folder: Path, *, clips: int = 3) -> MeetingDb:
     export = folder / "stops.csv"
     clip_names, focus_from = write_force_export(export, stops=60, clips=clips, today=TODAY)
     run_to_end(StopImportService(db).import_files(LIAISON, [export]))
-    paths = []
+    paths, truths = [], {}
     for n, name in enumerate(clip_names):
         path = folder / "footage" / name
         path.parent.mkdir(exist_ok=True)
-        make_clip(path, duration_s=3.0, width=320, height=180, fps=25.0, seed=20 + n, faces=1, audio=False)
+        truths[name] = make_clip(path, duration_s=3.0, width=320, height=180, fps=25.0, seed=20 + n, faces=1,
+                                 audio=False)
         paths.append(path)
     outcomes = run_to_end(FootageService(db).ingest(LIAISON, paths))
     assert not any(o.error for o in outcomes), [o.error for o in outcomes]
@@ -89,7 +103,7 @@ def build_meeting_db(folder: Path, *, clips: int = 3) -> MeetingDb:
         clips_by_name = {f.file_name: (f.id, f.sha256) for f in s.scalars(select(Footage))}
     for name in clip_names:
         footage_id, sha = clips_by_name[name]
-        state = redactions.save(LIAISON, footage_id, face_redactions(sha), expected_version=0)
+        state = redactions.save(LIAISON, footage_id, face_redactions(sha, truths[name]), expected_version=0)
         if name != clip_names[-1]:
             redactions.approve(LIAISON, footage_id, expected_version=state.version)
     spec = SamplingSpec(seed=SEED, allocation="proportional", sample_size=clips + 2, require_footage=False,
@@ -178,3 +192,186 @@ def activate(widget) -> None:
     widget.windowHandle().requestActivate()
     if not QTest.qWaitForWindowActive(widget, 3000):
         raise AssertionError(f"{widget.objectName() or widget} did not become the active window")
+
+
+# --- screenshots ----------------------------------------------------------------------------------
+
+def _settle(app, seconds: float = 0.0, until=None) -> None:
+    import time
+
+    end = time.monotonic() + seconds
+    while True:
+        for _ in range(5):
+            app.processEvents()
+        if until is not None and until():
+            return
+        if time.monotonic() >= end:
+            return
+        time.sleep(0.03)
+
+
+def _working_copy(db_url: str, folder: Path) -> str:
+    """Screens change the session (attendance, answers): work on a copy of a SQLite file."""
+    prefix = "sqlite:///"
+    if not db_url.startswith(prefix):
+        return db_url
+    source = Path(db_url[len(prefix):])
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, folder / "reviewtool.db")
+    return f"{prefix}{folder / 'reviewtool.db'}"
+
+
+def _prepare_clips(db: Database, session_id: int) -> None:
+    """Give every clip in the session approved redactions (a face box where there are none yet)."""
+    from reviewtool.core.sessions import SessionService
+
+    redactions = RedactionService(db)
+    for item in SessionService(db).get(LIAISON, session_id).items:
+        if item.footage is None or item.redaction == "approved":
+            continue
+        state = redactions.get(LIAISON, item.footage.id)
+        if item.redaction == "none":
+            document = whole_picture_pixelated(item.footage.sha256, item.footage.duration_s)
+            state = redactions.save(LIAISON, item.footage.id, document, state.version)
+        redactions.approve(LIAISON, item.footage.id, state.version)
+
+
+def render_session_pngs(db_url: str, out_dir: Path) -> list[Path]:
+    """Render the Sessions screens over (a copy of) the database at `db_url` into `out_dir`.
+
+    Needs a planned session with at least one clip and at least two panel members linked to users
+    (the demo database and `build_meeting_db` both have them). Returns the PNG paths written."""
+    import tempfile
+
+    from PySide6.QtWidgets import QApplication
+
+    from reviewtool.core.scoring import ScoringService
+    from reviewtool.core.sessions import SessionService
+    from reviewtool.ui import tasks
+    from reviewtool.ui.context import AppContext
+    from reviewtool.ui.sessions.area import SessionsArea
+    from reviewtool.ui.sessions.certificate import CertificateDialog
+    from reviewtool.ui.sessions.meeting_window import REVIEW, SCORING, MeetingWindow
+    from reviewtool.ui.sessions.planning_dialog import PlanningDialog
+    from reviewtool.ui.sessions.presenter import WINDOW
+    from reviewtool.ui.sessions.wellbeing import WellbeingDialog
+    from reviewtool.core.planning import PlanningService
+    from reviewtool.core.settings import SettingsService
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    tasks.set_synchronous(True)
+    work = Path(tempfile.mkdtemp(prefix="reviewtool-session-shots-"))
+    db = Database.open(_working_copy(db_url, work))
+    written: list[Path] = []
+
+    def save(widget, name: str, seconds: float = 0.0) -> None:
+        _settle(app, seconds)
+        path = out_dir / f"{name}.png"
+        if not widget.grab().save(str(path)):
+            raise RuntimeError(f"could not write {path}")
+        written.append(path)
+
+    try:
+        ctx = AppContext(db=db, actor=LIAISON)
+        sessions = SessionService(db)
+        planned = [s for s in sessions.list_sessions(LIAISON) if s.status == "planned"]
+        if not planned:
+            raise ValueError("the database has no planned session to show")
+        session_id = planned[0].id
+
+        area = SessionsArea(ctx)
+        area.resize(1280, 800)
+        area.show()
+        area.reload(select=session_id)
+        save(area, "sessions-planned")
+
+        dialog = PlanningDialog(ctx, area)
+        dialog.seed_edit.setText("4 2 6 1 3 5 5 2")
+        dialog.strata_combo.setCurrentIndex(dialog.strata_combo.findData("type"))
+        dialog.footage_check.setChecked(False)
+        dialog.from_check.setChecked(False)
+        dialog.refresh_preview()
+        dialog.show()
+        save(dialog, "sessions-plan-dialog")
+        dialog.close()
+
+        run = PlanningService(db).run_for_session(LIAISON, session_id)
+        if run is not None:
+            certificate = CertificateDialog(ctx, run, planned[0].name)
+            certificate.show()
+            save(certificate, "sessions-certificate")
+            certificate.close()
+
+        _prepare_clips(db, session_id)
+        for member in sessions.list_panel_members(LIAISON):
+            sessions.record_attendance(LIAISON, session_id, member.id, True, True)
+        area.reload(select=session_id)
+        area.page.tabs.setCurrentIndex(1)
+        save(area, "sessions-attendance")
+        area.page.tabs.setCurrentIndex(0)
+        sessions.start(LIAISON, session_id)
+
+        window = MeetingWindow(ctx, session_id)
+        window.resize(1360, 820)
+        window.show()
+        window.wellbeing_shown = True
+        window.choose_presenter(WINDOW)
+        window.presenter.resize(960, 540)
+        _settle(app, 4.0, until=lambda: window.clip.video.frame is not None)
+        save(window, "sessions-meeting-clip")
+        save(window.presenter, "sessions-presenter")
+
+        view = sessions.get(LIAISON, session_id)
+        item = window.item
+        scoring = ScoringService(db)
+        members = [a.member_id for a in view.attendance if a.counts_for_quorum]
+        spoken = [("overall", ("amber", "amber", "green", "amber")), ("respect", ("4", "3", "4", "4")),
+                  ("grounds_explained", ("partly", "yes", "partly", "no")),
+                  ("gowisely_station", ("not_given", "not_given", "given", "not_given"))]
+        for criterion, answers in spoken:
+            for member, answer in zip(members[1:], answers[1:]):
+                scoring.record_answer(LIAISON, item.id, member, criterion, answer)
+        window.show_page(SCORING)
+        form = window.scoring_page.current_form()
+        form.rows["grounds_explained"].choose("partly")
+        form.rows["respect"].choose("4")
+        save(window, "sessions-meeting-scoring")
+
+        from reviewtool.ui.sessions.my_session import MySessionView
+
+        with db.read() as s:
+            member_user = s.scalar(select(User).join(PanelMember, PanelMember.user_id == User.id)
+                                   .where(PanelMember.id == members[0]))
+        member_actor = Actor(username=member_user.username, role="panel", user_id=member_user.id)
+        sessions.mark_shown(LIAISON, item.id)
+        mine = MySessionView(AppContext(db=db, actor=member_actor))
+        mine.resize(1280, 800)
+        mine.show()
+        mine.refresh()
+        save(mine, "sessions-my-session-blind")
+
+        window.show_page(REVIEW)
+        window.refresh()
+        save(window, "sessions-meeting-before-reveal")
+        scoring.reveal(LIAISON, item.id)
+        window.refresh()
+        window.review_page.consensus.rag_buttons["amber"].click()
+        window.review_page.consensus.summary.setPlainText(
+            "Calm and polite throughout; the station was not given and the grounds were explained only in part.")
+        save(window, "sessions-meeting-reveal")
+        mine.refresh()
+        save(mine, "sessions-my-session-revealed")
+        mine.close()
+
+        notice = WellbeingDialog(SettingsService(db).get("wellbeing_notice"), window)
+        notice.show()
+        save(notice, "sessions-wellbeing")
+        notice.close()
+        window.close()
+        area.close()
+    finally:
+        tasks.set_synchronous(False)
+        db.dispose()
+    return written

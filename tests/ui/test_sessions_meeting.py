@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from reviewtool.core.db import Database
+from reviewtool.core.redactions import RedactionService
 from reviewtool.core.scoring import ScoringService
 from reviewtool.core.sessions import SessionService
 from reviewtool.media.player import PlayerState, RedactedPlayer
@@ -27,7 +28,6 @@ from support.sessions_screens import (
     answer_next_box,
     cached_meeting_db,
     copy_meeting_db,
-    face_redactions,
     start_meeting,
 )
 
@@ -64,15 +64,15 @@ def assert_black(widget) -> None:
     assert grab(widget).max() <= 8, "the presenter painted something other than black"
 
 
-def face_box_at(sha256: str, t: float) -> tuple[float, float, float, float]:
-    (region,) = face_redactions(sha256).regions_at(t)
+def face_box_at(db, footage_id: int, t: float) -> tuple[float, float, float, float]:
+    (region,) = RedactionService(db).get(LIAISON, footage_id).document.regions_at(t)
     return region.box
 
 
 def test_presenter_shows_only_redacted_frames_and_black_otherwise(qtbot, meeting):
     db, window = meeting
     presenter = window.presenter
-    window.screens.apply(WINDOW)
+    window.choose_presenter(WINDOW)
     presenter.resize(640, 360)
     item = window.item
     assert item is not None and item.footage is not None
@@ -92,7 +92,7 @@ def test_presenter_shows_only_redacted_frames_and_black_otherwise(qtbot, meeting
     assert not frame.protected and not frame.blanked
     assert frame.seq == presenter.video.frame.seq  # what it paints is the façade's frame
     # the face box of the frame on screen is painted black (solid redaction), inside a small margin
-    x, y, w, h = face_box_at(item.footage.sha256, frame.pts)
+    x, y, w, h = face_box_at(db, item.footage.id, frame.pts)
     pixels = grab(presenter.video)
     rect = presenter.video.frame_rect()
     left, top = rect.left() + (x * rect.width()), rect.top() + (y * rect.height())
@@ -179,7 +179,7 @@ def test_the_meeting_runs_from_the_keyboard(qtbot, meeting):
     assert asked and items[0].stop.reference in asked[0]
     assert SessionService(db).get(LIAISON, window.session_id).item(items[0].id).status == "revealed"
     assert window.tabs.currentIndex() == REVIEW
-    assert "Yes 1" in window.review_page.reveal_panel.answers_text("grounds_explained")
+    assert "Yes (1)" in window.review_page.reveal_panel.answers_text("grounds_explained")
     activate(window)
 
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)

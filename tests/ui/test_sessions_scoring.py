@@ -149,7 +149,7 @@ def test_panel_member_sees_only_their_own_answers_until_reveal(qtbot, meeting):
     form = screen.form
     assert form.member_id == mine.member_id
     assert not any(r.answer for r in form.rows.values())
-    assert not screen.after.isVisible()
+    assert not screen.tabs.isTabEnabled(1) and not screen.after.isVisible()
     texts = " ".join(w.text() for w in screen.findChildren(QLabel)) + \
         " ".join(screen.comments.list.item(n).text() for n in range(screen.comments.list.count()))
     assert "SECRET-OTHER" not in texts and "Red" not in texts
@@ -159,10 +159,10 @@ def test_panel_member_sees_only_their_own_answers_until_reveal(qtbot, meeting):
 
     scoring.reveal(LIAISON, item.id)
     screen.refresh()
-    assert screen.after.isVisible()
+    assert screen.tabs.isTabEnabled(1) and screen.after.isVisible()
     assert not form.rows["overall"].buttons["green"].isEnabled()  # fixed after reveal
-    assert "Red 1" in screen.reveal_panel.answers_text("overall")
-    assert "Amber 1" in screen.reveal_panel.answers_text("overall")
+    assert "Red (1)" in screen.reveal_panel.answers_text("overall")
+    assert "Amber (1)" in screen.reveal_panel.answers_text("overall")
 
 
 def test_reveal_shows_the_spread_and_agreement(qtbot, meeting):
@@ -176,19 +176,20 @@ def test_reveal_shows_the_spread_and_agreement(qtbot, meeting):
             scoring.record_answer(LIAISON, item.id, member, "respect", {"amber": "3", "green": "4", "red": "1"}[answer])
     ctx = AppContext(db=db, actor=LIAISON)
     page = ReviewPage(ctx, view.id, PlanningService(db).rubric_for_session(LIAISON, view.id))
-    page.present = 3
+    page.members = [a for a in view.attendance if a.counts_for_quorum]
     qtbot.addWidget(page)
     page.show()
     page.set_item(first, running=True)
     assert page.stack.currentWidget() is page.blind
     assert page.counts_label.text().startswith("3 of 3 members present have given the overall rating")
-    assert "amber" not in page.counts_label.text().lower()
+    assert "amber" not in (page.counts_label.text() + page.member_counts.text()).lower()
+    assert page.member_counts.text().count("overall rating given") == 3
 
     scoring.reveal(LIAISON, first.id)
     page.set_item(SessionService(db).get(LIAISON, view.id).item(first.id), running=True)
     assert page.stack.currentWidget() is page.revealed
-    assert "<b>Amber 2</b>" in page.reveal_panel.answers_text("overall")
-    assert "Green 1" in page.reveal_panel.answers_text("overall")
+    assert "<b>Amber (2)</b>" in page.reveal_panel.answers_text("overall")
+    assert "Green (1)" in page.reveal_panel.answers_text("overall")
     assert page.reveal_panel.alpha_for("overall") == "—"  # one revealed item: alpha undefined
 
     scoring.reveal(LIAISON, second.id)
@@ -196,7 +197,7 @@ def test_reveal_shows_the_spread_and_agreement(qtbot, meeting):
     alpha = scoring.agreement(LIAISON, session_id=view.id)["overall"].alpha
     assert alpha is not None
     assert page.reveal_panel.alpha_for("overall") == f"{alpha:.2f}"
-    assert "Red 3" in page.reveal_panel.answers_text("overall")
+    assert "Red (3)" in page.reveal_panel.answers_text("overall")
 
 
 def test_consensus_is_recorded_and_a_stale_one_refused(qtbot, meeting):
@@ -231,3 +232,23 @@ def test_consensus_is_recorded_and_a_stale_one_refused(qtbot, meeting):
     assert scoring.consensus(LIAISON, item.id).rag == "amber"
     form.banner.button.click()  # reload
     assert form.rag() == "amber" and form.summary.toPlainText() == "Changed elsewhere"
+
+
+def test_undo_puts_back_the_previous_answer(qtbot, meeting):
+    db, view = meeting
+    item = clip_items(view)[0]
+    form = form_for(qtbot, db, view)
+    activate(form)
+    form.set_item(item.id, revealed=False)
+    row = form.rows["record_offered"]
+    row.buttons["yes"].click()
+    row.buttons["no"].click()
+    assert stored(db, item.id, form.member_id)["record_offered"] == ("no", None)
+    row.setFocus()
+    qtbot.keyClick(row, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert stored(db, item.id, form.member_id)["record_offered"] == ("yes", None)
+    assert row.buttons["yes"].isChecked() and not row.buttons["no"].isChecked()
+    qtbot.keyClick(row, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert stored(db, item.id, form.member_id)["record_offered"] == (None, None)
+    qtbot.keyClick(row, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # nothing more to undo
+    assert stored(db, item.id, form.member_id)["record_offered"] == (None, None)

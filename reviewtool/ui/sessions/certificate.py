@@ -9,7 +9,9 @@ PDF is the report renderer's, so screen and paper say the same thing.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -93,7 +95,11 @@ class CertificateView(QWidget):
             allocation = f"proportional, sample size {cert.get('sample_size')}"
         form.addRow("Strata:", _selectable(f"{strata}; {allocation}"))
         quotas = cert.get("quotas") or {}
-        form.addRow("Quotas:", _selectable(", ".join(f"{stratum_label(k)}: {v}" for k, v in quotas.items()) or "—"))
+        if cert.get("strata_field"):
+            quota_text = ", ".join(f"{stratum_label(k)}: {v}" for k, v in quotas.items()) or "—"
+        else:
+            quota_text = f"all eligible stops: {sum(quotas.values())}"
+        form.addRow("Quotas:", _selectable(quota_text))
         cap = cert.get("max_per_officer")
         form.addRow("Per-officer cap:", QLabel("none" if cap is None else f"{cap} stops"))
         form.addRow("Footage:", QLabel("required" if cert.get("require_footage") else "not required"))
@@ -101,7 +107,7 @@ class CertificateView(QWidget):
         self.population_label.setObjectName("certificatePopulation")
         form.addRow("Population:", self.population_label)
         form.addRow("Population digest:", _mono(cert.get("population_digest", "")))
-        form.addRow("Drawn:", QLabel(f"{cert.get('created_at', '')} by {cert.get('created_by', '')}"))
+        form.addRow("Drawn:", QLabel(f"{_london(cert.get('created_at', ''))} by {cert.get('created_by', '')}"))
         if cert.get("audit_head"):
             form.addRow("Audit head:", _mono(str(cert["audit_head"])))
         layout.addLayout(form)
@@ -112,8 +118,8 @@ class CertificateView(QWidget):
         self.selection_text = QPlainTextEdit("\n".join(f"{n:>3}. {ref}" for n, ref in enumerate(selection, 1)))
         self.selection_text.setObjectName("certificateSelection")
         self.selection_text.setReadOnly(True)
-        self.selection_text.setMaximumHeight(130)
-        layout.addWidget(self.selection_text)
+        self.selection_text.setMinimumHeight(90)
+        layout.addWidget(self.selection_text, 1)
         if skipped:
             layout.addWidget(quiet(f"Skipped because they have no footage ({len(skipped)}), findings to follow up: "
                                    + ", ".join(skipped)))
@@ -182,6 +188,15 @@ class CertificateDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+
+def _london(stamp: str) -> str:
+    """The certificate's UTC time as the people in the room read it (Europe/London)."""
+    try:
+        moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return stamp
+    return moment.astimezone(ZoneInfo("Europe/London")).strftime("%a %d %b %Y, %H:%M")
 
 
 def _filters_text(filters: dict) -> str:

@@ -269,7 +269,7 @@ class MeetingWindow(QMainWindow):
         present = [a for a in view.attendance if a.counts_for_quorum]
         self.setWindowTitle(f"{view.name} — meeting ({len(present)} members present)")
         self.scoring_page.set_members(present)
-        self.review_page.present = len(present)
+        self.review_page.members = present
         self.comments.set_members([(None, "Facilitator")] + [(a.member_id, a.initials) for a in present])
         current = self.items.currentRow()
         self.items.blockSignals(True)
@@ -443,6 +443,14 @@ class MeetingWindow(QMainWindow):
         self.screen_combo.addItem("In a window (to share online)", WINDOW)
         index = self.screen_combo.findData(current)
         self.screen_combo.setCurrentIndex(max(0, index))
+
+    def choose_presenter(self, choice: object) -> None:
+        """Put the presenter on a screen, in a window (WINDOW) or off (OFF), as the list would."""
+        index = self.screen_combo.findData(choice)
+        if index >= 0:
+            self.screen_combo.setCurrentIndex(index)
+        self.screens.apply(choice)
+        self._update_presenter()
 
     def _screen_chosen(self, index: int) -> None:
         choice = self.screen_combo.itemData(index)

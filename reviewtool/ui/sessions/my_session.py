@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -92,8 +93,9 @@ class MySessionView(QWidget):
         self.body.setSizes([300, 760])
         self.stack.addWidget(self.body)
         self.after = QWidget()
+        self.after.setObjectName("myResults")
         after_layout = QVBoxLayout(self.after)
-        after_layout.setContentsMargins(0, 0, 0, 0)
+        after_layout.setContentsMargins(4, 6, 4, 0)
         self.consensus_label = QLabel("")
         self.consensus_label.setObjectName("myConsensus")
         self.consensus_label.setWordWrap(True)
@@ -168,21 +170,27 @@ class MySessionView(QWidget):
         self.form = ScoringForm(self.ctx.actor, self.scoring, self.rubric, view.viewer_member_id,
                                 me.name if me else "You")
         self.comments = CommentsPanel(self.ctx.actor, self.scoring, lambda: None)
+        self.comments.heading.setText("<b>My notes on this item</b> (the facilitator sees them; the panel after "
+                                      "the reveal)")
         self.comments.set_members([(None, "Me")])
         self.comments.who.hide()
         self.comments.pin.setChecked(False)
         self.comments.pin.hide()
+        self.comments.list.setMaximumHeight(110)
         if self.reveal_panel is not None:
             self.reveal_panel.setParent(None)
-        self.reveal_panel = RevealPanel(self.rubric)
+        self.reveal_panel = RevealPanel(self.rubric, facilitator=False)
         self.after_layout.addWidget(self.reveal_panel, 1)
         while self.right_layout.count():
             taken = self.right_layout.takeAt(0)
             if taken.widget() is not None:
                 taken.widget().setParent(None)
-        self.right_layout.addWidget(self.form, 3)
-        self.right_layout.addWidget(self.after, 3)
-        self.right_layout.addWidget(self.comments, 1)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("myTabs")
+        self.tabs.addTab(self.form, "My answers")
+        self.tabs.addTab(self.after, "How the panel answered")
+        self.right_layout.addWidget(self.tabs, 1)
+        self.right_layout.addWidget(self.comments)
 
     def _fill_items(self, view: SessionView) -> None:
         self.item_combo.blockSignals(True)
@@ -223,8 +231,9 @@ class MySessionView(QWidget):
             return
         self.form.set_item(item.id, revealed=item.revealed or not running)
         self.comments.set_item(item.id, enabled=running)
-        self.after.setVisible(item.revealed)
-        self.form.setVisible(True)
+        self.tabs.setTabEnabled(1, item.revealed)
+        self.tabs.setTabToolTip(1, "" if item.revealed else "Shown once the facilitator reveals the answers")
+        self.tabs.setCurrentIndex(1 if item.revealed else 0)
         if item.revealed:
             self._show_results(item)
 

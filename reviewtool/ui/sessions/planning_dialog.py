@@ -81,6 +81,18 @@ def previous_month(today: date) -> tuple[date, date]:
     return last.replace(day=1), last
 
 
+def month_of(day: date) -> tuple[date, date]:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return day.replace(day=1), following - timedelta(days=1)
+
+
+def default_period(today: date, last_stop: date) -> tuple[date, date]:
+    """Last calendar month, as panels usually review; if the stops on file end before it, the month
+    of the latest stop instead, so the first preview is not an empty one."""
+    start, end = previous_month(today)
+    return (start, end) if last_stop >= start else month_of(last_stop)
+
+
 class WhereRow(QWidget):
     """One "only stops where FIELD is VALUE" condition."""
 
@@ -147,6 +159,7 @@ class PlanningDialog(QDialog):
         self._fields = [(f.name, f.label) for f in self._planning.fields()]
         self._quota_spins: dict[str, QSpinBox] = {}
         today = today or date.today()
+        self._today = today
 
         outer = QVBoxLayout(self)
         self.pages = QStackedWidget()
@@ -416,6 +429,9 @@ class PlanningDialog(QDialog):
         if span.first_day and span.last_day:
             self.span_label.setText(f"Stop records on file: {span.stops:,}, from {span.first_day:%d %b %Y} "
                                     f"to {span.last_day:%d %b %Y}.")
+            start, end = default_period(self._today, span.last_day)
+            self.from_date.setDate(_qdate(start))
+            self.to_date.setDate(_qdate(end))
         else:
             self.span_label.setText("There are no stop records on file yet: import some first.")
 

@@ -16,7 +16,9 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetIte
 from reviewtool.core.agreement import AgreementFigure
 from reviewtool.core.rubric import RubricDefinition
 
-_PALETTE = ("#2B5B9A", "#5B8BC9", "#9DBBE0", "#E0A33B", "#B3261E", "#6B6B6B", "#A0A0A0")
+# Ordinary answers in shades of one blue (dark = first answer); only the RAG answers carry traffic-light
+# colours and the "no answer possible" kinds are greys, so a bar never suggests a rating it is not.
+_PALETTE = ("#1F3F6E", "#2B5B9A", "#4F7FBF", "#7FA6D6", "#AFC8E8", "#D5E3F3")
 _GOOD_TO_BAD = {"green": "#1E7B3A", "amber": "#F2A818", "red": "#B3261E", "cant_tell": "#A0A0A0",
                 "not_applicable": "#C8C8C8", "not_audible": "#8C8C8C"}
 
@@ -70,9 +72,10 @@ class DistributionBar(QWidget):
 
 
 class RevealPanel(QWidget):
-    def __init__(self, rubric: RubricDefinition, parent: QWidget | None = None) -> None:
+    def __init__(self, rubric: RubricDefinition, parent: QWidget | None = None, *, facilitator: bool = True) -> None:
         super().__init__(parent)
         self.rubric = rubric
+        self.facilitator = facilitator
         self.setObjectName("revealPanel")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -102,11 +105,20 @@ class RevealPanel(QWidget):
 
     def show_results(self, distribution: dict[str, dict[str, int]], on_item: dict[str, AgreementFigure],
                      over_session: dict[str, AgreementFigure] | None) -> None:
-        criteria = [c for c in self.rubric.criteria if c.id in distribution]
+        # The required criteria (the overall rating) first, then the rest in the rubric's order; a
+        # criterion nobody answered is left out (and counted), so the table reads as the discussion.
+        every = [c for c in self.rubric.criteria if c.id in distribution]
+        criteria = [c for c in every if c.required and sum(distribution[c.id].values())] + \
+                   [c for c in every if not c.required and sum(distribution[c.id].values())]
+        unanswered = len(every) - len(criteria)
         self.table.setRowCount(len(criteria))
-        answered = max((sum(distribution[c.id].values()) for c in criteria), default=0)
-        self.summary.setText(f"Answers from {answered} member{'s' if answered != 1 else ''}. "
-                             "Read the spread aloud, discuss, then agree the consensus below.")
+        answered = max((sum(distribution[c.id].values()) for c in every), default=0)
+        text = f"Answers from {answered} member{'s' if answered != 1 else ''}."
+        if self.facilitator:
+            text += " Read the spread aloud, discuss, then agree the consensus."
+        if unanswered:
+            text += f" {unanswered} question{'s' if unanswered != 1 else ''} nobody answered {'are' if unanswered != 1 else 'is'} not listed."
+        self.summary.setText(text)
         for row, criterion in enumerate(criteria):
             counts = distribution[criterion.id]
             ids = criterion.answer_ids()
@@ -115,7 +127,7 @@ class RevealPanel(QWidget):
             self.table.setItem(row, 0, name)
             self.table.setCellWidget(row, 1, DistributionBar([(answer_colour(ids, a), counts.get(a, 0)) for a in ids]))
             top = max(counts.values()) if counts else 0
-            words = [(f"<b>{criterion.label_of(a)} {n}</b>" if n == top and n else f"{criterion.label_of(a)} {n}")
+            words = [(f"<b>{criterion.label_of(a)} ({n})</b>" if n == top else f"{criterion.label_of(a)} ({n})")
                      for a, n in counts.items() if n]
             label = QLabel(" · ".join(words) or "<span style='color:#777777'>no answers</span>")
             label.setObjectName(f"answers_{criterion.id}")

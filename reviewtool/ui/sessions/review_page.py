@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStac
 from reviewtool.core.errors import ReviewtoolError
 from reviewtool.core.rubric import RubricDefinition
 from reviewtool.core.scoring import ScoringService
-from reviewtool.core.sessions import ItemView
+from reviewtool.core.sessions import AttendanceView, ItemView
 from reviewtool.ui.context import AppContext
 from reviewtool.ui.sessions.common import heading, quiet
 from reviewtool.ui.sessions.consensus_form import ConsensusForm
@@ -29,7 +29,7 @@ class ReviewPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.session_id = session_id
-        self.present = 0  # members present with confidentiality confirmed (set by the meeting window)
+        self.members: list[AttendanceView] = []  # present with confidentiality confirmed (the meeting window sets it)
         self.rubric = rubric
         self.scoring: ScoringService = ctx.service(ScoringService)
         self.item: ItemView | None = None
@@ -51,6 +51,10 @@ class ReviewPage(QWidget):
         self.counts_label.setWordWrap(True)
         self.counts_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         blind_layout.addWidget(self.counts_label)
+        self.member_counts = quiet("")
+        self.member_counts.setObjectName("memberCounts")
+        self.member_counts.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        blind_layout.addWidget(self.member_counts)
         self.reveal_button = QPushButton("Reveal the answers…  (Ctrl+R)")
         self.reveal_button.setObjectName("revealButton")
         self.reveal_button.setMinimumWidth(260)
@@ -132,28 +136,37 @@ class ReviewPage(QWidget):
         self.reveal_panel.show_results(distribution, on_item, over_session)
 
     def answer_counts(self) -> str:
-        """"2 of 3 members have given the overall rating." -- counts only, never answers."""
+        """"2 of 3 members present have given the overall rating; …" -- counts only, never answers."""
+        return self._counts()[0]
+
+    def _counts(self) -> tuple[str, list[str]]:
         item = self.item
         if item is None:
-            return ""
+            return "", []
         try:
             answers = self.scoring.answers_for(self.ctx.actor, item.id)
         except ReviewtoolError as exc:
-            return str(exc)
-        members: dict[int, int] = {}
-        overall: set[int] = set()
-        required = {c.id for c in self.rubric.criteria if c.required}
+            return str(exc), []
+        answered: dict[int, set[str]] = {}
         for a in answers:
             if a.answer:
-                members[a.member_id] = members.get(a.member_id, 0) + 1
-                if a.criterion_id in required:
-                    overall.add(a.member_id)
-        present = self.present
+                answered.setdefault(a.member_id, set()).add(a.criterion_id)
+        required = [c.id for c in self.rubric.criteria if c.required]
         total = len(self.rubric.criteria)
-        complete = sum(1 for n in members.values() if n == total)
-        return (f"{len(overall)} of {present} members present have given the overall rating; "
-                f"{complete} have answered every question.")
+        lines, rated, complete = [], 0, 0
+        for member in self.members:
+            done = answered.get(member.member_id, set())
+            missing = [self.rubric.criterion(c).label for c in required if c not in done]
+            rated += not missing
+            complete += len(done) == total
+            state = f"still to give: {', '.join(missing)}" if missing else "overall rating given"
+            lines.append(f"{member.name}: {len(done)} of {total} answered — {state}")
+        summary = (f"{rated} of {len(self.members)} members present have given the overall rating; "
+                   f"{complete} have answered every question.")
+        return summary, lines
 
     def refresh_counts(self) -> None:
         if self.item is not None and not self.item.revealed and self.item.status != "removed":
-            self.counts_label.setText(self.answer_counts())
+            summary, lines = self._counts()
+            self.counts_label.setText(summary)
+            self.member_counts.setText("\n".join(lines))

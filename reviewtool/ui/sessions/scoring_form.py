@@ -2,7 +2,8 @@
 
 Every answer is committed the moment it is entered (`ScoringService.record_answer`, its own
 transaction): there is no Save button, only a small "✓ saved" beside the row. A choice is one click
-(or, with the row focused, a number key: 1 for the first answer; Delete clears); free text is saved
+(or, with the row focused, a number key: 1 for the first answer; Delete clears; Ctrl+Z puts back the
+answer before the last change); free text is saved
 when the box loses focus or after a short pause in typing; a comment on a criterion is saved the
 same way. Each save names the version of the answer the form last saw, so an answer someone else
 changed meanwhile is refused (`Conflict`) and the form says "changed by someone else -- reload"
@@ -17,7 +18,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QTimer, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -43,7 +44,7 @@ TEXT_SAVE_DELAY_MS = 1500
 _BUTTON_STYLE = (
     "QPushButton { padding:3px 10px; border:1px solid #9AA3AD; border-radius:4px; background:#FFFFFF; color:#1B1B1B; }"
     " QPushButton:hover { border-color:#2B5B9A; }"
-    " QPushButton:checked { background:#2B5B9A; color:#FFFFFF; border-color:#2B5B9A; font-weight:600; }"
+    " QPushButton:checked { background:#2B5B9A; color:#FFFFFF; border-color:#2B5B9A; }"
     " QPushButton:disabled { color:#777777; }"
     " QPushButton:checked:disabled { background:#6F87A8; color:#FFFFFF; }"
 )
@@ -71,6 +72,8 @@ class CriterionRow(QFrame):
         self.setStyleSheet(f"QFrame#criterion_{criterion.id}:focus {{ border:2px solid #2B5B9A; border-radius:6px; }}")
         self.answer: str | None = None
         self.comment: str | None = None
+        self.stored_answer: str | None = None  # as last read from or written to the database
+        self.stored_comment: str | None = None
         self.version = 0
         self.editable = True
         self.buttons: dict[str, QPushButton] = {}
@@ -84,7 +87,8 @@ class CriterionRow(QFrame):
             self.label.setToolTip(criterion.help)
         layout.addWidget(self.label, 0, 0)
         self.comment_toggle = QToolButton()
-        self.comment_toggle.setText("Comment")
+        self.comment_toggle.setAutoRaise(True)
+        self.comment_toggle.setText("+ comment")
         self.comment_toggle.setCheckable(True)
         self.comment_toggle.setToolTip("Add a comment to this answer")
         self.comment_toggle.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -142,6 +146,7 @@ class CriterionRow(QFrame):
         try:
             self.answer = None if view is None else view.answer
             self.comment = None if view is None else view.comment
+            self.stored_answer, self.stored_comment = self.answer, self.comment
             self.version = 0 if view is None else view.version
             if self.criterion.type == "choice":
                 for answer_id, button in self.buttons.items():
@@ -151,7 +156,7 @@ class CriterionRow(QFrame):
                     self.comment_toggle.setChecked(True)
             elif self.text_edit is not None:
                 self._text_timer.stop()
-                if self.text_edit.toPlainText() != (self.answer or ""):
+                if self.text_edit.toPlainText().strip() != (self.answer or ""):  # keep the cursor while typing
                     self.text_edit.setPlainText(self.answer or "")
             if view is not None and (view.answer or view.comment):
                 self.tick.saved(fresh=False)
@@ -243,6 +248,7 @@ class ScoringForm(QWidget):
         self.member_id = member_id
         self.member_name = member_name
         self.item_id: int | None = None
+        self._undo: list[tuple[str, str | None, str | None]] = []
         self.setObjectName(f"scoringForm_{member_id}")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -259,6 +265,7 @@ class ScoringForm(QWidget):
         inner = QWidget()
         self.rows_layout = QVBoxLayout(inner)
         self.rows_layout.setContentsMargins(0, 0, 8, 0)
+        self.rows_layout.setSpacing(2)
         self.rows: dict[str, CriterionRow] = {}
         for section_id, title in rubric.sections:
             criteria = [c for c in rubric.criteria if c.section == section_id]
@@ -279,10 +286,15 @@ class ScoringForm(QWidget):
         scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         outer.addWidget(scroll, 1)
         self.scroll = scroll
+        undo = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
+        undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        undo.activated.connect(self.undo)
 
     # --- loading ----------------------------------------------------------------------------------------
 
     def set_item(self, item_id: int | None, revealed: bool) -> None:
+        if item_id != self.item_id:
+            self._undo.clear()
         self.item_id = item_id
         self.revealed = revealed
         self.load()
@@ -331,7 +343,13 @@ class ScoringForm(QWidget):
     def _commit_row(self, row: CriterionRow) -> None:
         if self.item_id is None:
             return
-        answer, comment = row.pending_answer()
+        before = (row.criterion.id, row.stored_answer, row.stored_comment)
+        if self._save(row, *row.pending_answer()):
+            self._undo.append(before)
+
+    def _save(self, row: CriterionRow, answer: str | None, comment: str | None) -> bool:
+        """Commit one answer now; on a refusal say why and keep what is stored. True if saved."""
+        assert self.item_id is not None
         try:
             view = self.scoring.record_answer(self.actor, self.item_id, self.member_id, row.criterion.id, answer,
                                               comment, expected_version=row.version)
@@ -339,15 +357,27 @@ class ScoringForm(QWidget):
             row.tick.failed(str(exc))
             self.banner.show_message(str(exc) + " Nothing was overwritten.", "warn", button="Reload")
             self.conflict.emit(str(exc))
-            return
+            return False
         except ReviewtoolError as exc:
             row.tick.failed(str(exc))
             self.banner.show_message(f"Not saved: {exc}", "problem", button="Reload")
-            return
-        row.answer, row.comment, row.version = view.answer, view.comment, view.version
+            return False
+        row.show_stored(view)
         row.tick.saved()
         self._update_progress()
         self.answerSaved.emit(view)
+        return True
+
+    def undo(self) -> None:
+        """Put back the answer as it was before the last change made in this form (itself a change,
+        saved and audited like any other; a change made meanwhile by someone else is not undone)."""
+        if not self._undo or self.item_id is None:
+            return
+        criterion_id, answer, comment = self._undo.pop()
+        row = self.rows[criterion_id]
+        if row.editable:
+            self._save(row, answer, comment)
+            row.setFocus()
 
     def flush(self) -> None:
         """Commit any text still being typed (before switching item or member)."""
