@@ -64,7 +64,7 @@ from reviewtool.core.report_data import (
     FINAL_STATUSES,
     LONDON,
     OfficerReportText,
-    RubricCache,
+    GatherCache,
     build_officer_report,
     covered_items,
     default_summary,
@@ -177,7 +177,7 @@ class FeedbackService:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.organisation = DEFAULT_ORGANISATION
-        self._rubrics = RubricCache()
+        self._rubrics = GatherCache()
 
     # -- reading ---------------------------------------------------------------------------------------
 
@@ -273,7 +273,7 @@ class FeedbackService:
             draft.session_id = sessions.pop() if len(sessions) == 1 else None
             s.flush()
             return self._render_and_record(s, actor, draft, officer_row, "generate",
-                                           recipient or actor.username)
+                                           recipient or actor.username, rows)
 
     def regenerate(self, actor: Actor, report: int | str, *, recipient: str | None = None) -> GeneratedDocument:
         """Render a draft again from the current data (same searches). Refused once approved."""
@@ -571,7 +571,7 @@ class FeedbackService:
                           organisation=self.organisation)
 
     def _officer_data(self, s: Session, row: FeedbackReport, officer: Officer | None, head: audit.AuditHead,
-                      report_id: str, at: datetime) -> OfficerFeedbackReport:
+                      report_id: str, at: datetime, rows: list[Any] | None = None) -> OfficerFeedbackReport:
         assert officer is not None
         sign_off = SignOff()
         if row.approved_by:
@@ -581,26 +581,29 @@ class FeedbackService:
                                officer_acknowledged_on=row.acknowledged_on)
         text = OfficerReportText(summary=row.summary, supervisor_note=row.supervisor_note,
                                  officer_response=row.officer_response, sign_off=sign_off)
-        return build_officer_report(s, self._meta(report_id, head, at), officer, covered_items(s, row.id), text,
-                                    self._rubrics)
+        return build_officer_report(s, self._meta(report_id, head, at), officer,
+                                    covered_items(s, row.id) if rows is None else rows, text, self._rubrics)
 
     def _render_and_record(self, s: Session, actor: Actor, row: FeedbackReport, officer: Officer | None,
-                           event: str, recipient: str) -> GeneratedDocument:
+                           event: str, recipient: str, rows: list[Any] | None = None) -> GeneratedDocument:
+        """Render the officer report from `rows` (the items it covers; read when not given) and store it."""
+        rows = covered_items(s, row.id) if rows is None else rows
         head = audit.head(s)
         at = utcnow()
         report_id = new_report_id(row.kind)
-        rendered = render_officer_report(self._officer_data(s, row, officer, head, report_id, at))
-        return self._store(s, actor, row, officer, rendered, head, at, event, recipient)
+        rendered = render_officer_report(self._officer_data(s, row, officer, head, report_id, at, rows))
+        return self._store(s, actor, row, officer, rendered, head, at, event, recipient,
+                           Counter(c.rag for _, _, c in rows))
 
     def _store(self, s: Session, actor: Actor, row: FeedbackReport, officer: Officer | None,
                rendered: RenderedReport, head: audit.AuditHead, at: datetime, event: str,
-               recipient: str) -> GeneratedDocument:
+               recipient: str, rags: Counter[str] | None = None) -> GeneratedDocument:
         row.report_id = rendered.report_id
         row.pdf, row.pdf_sha256 = rendered.pdf, rendered.sha256
         row.generated_at, row.generated_by = at, actor.username
         s.flush()
         self._audit(s, actor, row, event, recipient, {"pages": rendered.page_count, "audit_head": str(head)})
-        return GeneratedDocument(self._view(s, row, officer), rendered.pdf, rendered.page_count, str(head))
+        return GeneratedDocument(self._view(s, row, officer, rags), rendered.pdf, rendered.page_count, str(head))
 
     def _audit(self, s: Session, actor: Actor, row: FeedbackReport, event: str, recipient: str,
                details: dict[str, Any]) -> None:
@@ -611,10 +614,10 @@ class FeedbackService:
                               "sha256": row.pdf_sha256 or "", "recipient": recipient,
                               "officer": officer.identifier if officer else "", **details})
 
-    def _view(self, s: Session, row: FeedbackReport, officer: Officer | None) -> ReportView:
-        rags: Counter[str] = Counter()
-        if row.kind == "officer":
-            rags = Counter(c.rag for _, _, c in covered_items(s, row.id))
+    def _view(self, s: Session, row: FeedbackReport, officer: Officer | None,
+              rags: Counter[str] | None = None) -> ReportView:
+        if rags is None:
+            rags = Counter(c.rag for _, _, c in covered_items(s, row.id)) if row.kind == "officer" else Counter()
         return ReportView(
             id=row.id, report_id=row.report_id, kind=row.kind, status=row.status,
             officer_identifier=officer.identifier if officer else None,

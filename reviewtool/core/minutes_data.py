@@ -37,7 +37,7 @@ from reviewtool.core.models import (
 )
 from reviewtool.core.report_data import (
     FINAL_STATUSES,
-    RubricCache,
+    GatherCache,
     consensus_data,
     gowisely_missed,
     lines_of,
@@ -92,7 +92,7 @@ def _initials(name: str) -> str:
 # --- Session minutes ------------------------------------------------------------------------------------
 
 
-def build_minutes(s: Session, meta: ReportMeta, review: ReviewSession, rubrics: RubricCache, *,
+def build_minutes(s: Session, meta: ReportMeta, review: ReviewSession, rubrics: GatherCache, *,
                   published_commitment: str = "") -> SessionMinutes:
     rubric = rubrics.get(s, review.rubric_id)
     items = list(s.execute(select(SessionItem, StopRecord).join(StopRecord, StopRecord.id == SessionItem.stop_id)
@@ -289,7 +289,7 @@ def _filters_text(filters: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 def build_public_summary(s: Session, meta: ReportMeta, day_from: date, day_to: date, period_label: str,
-                         rubrics: RubricCache) -> PublicSummary:
+                         rubrics: GatherCache) -> PublicSummary:
     """Counts over the stops made on the local days `day_from`..`day_to` (inclusive)."""
     start, end = local_bounds(day_from, day_to)
     in_period = (StopRecord.occurred_at >= start, StopRecord.occurred_at < end)
@@ -326,7 +326,7 @@ def _groups(groups: Mapping[str, Counter[str]]) -> tuple[GroupRag, ...]:
 
 
 def _themes(s: Session, reviewed: Sequence[tuple[SessionItem, StopRecord, Any]],
-            rubrics: RubricCache) -> tuple[Theme, ...]:
+            rubrics: GatherCache) -> tuple[Theme, ...]:
     """Themes from the panel's answers, in rubric words: no free text, so no one can be named."""
     if not reviewed:
         return ()

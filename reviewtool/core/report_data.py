@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
@@ -128,18 +129,41 @@ def officer_data(row: OfficerRow) -> Officer:
 # --- Rubrics and sessions --------------------------------------------------------------------------
 
 
-class RubricCache:
-    """Parsed rubric definitions by row id: parsing is cheap, but a batch would parse one per report."""
+class GatherCache:
+    """What does not change between reports: parsed rubrics by row id, and for closed sessions (whose
+    attendance, answers and comments the services no longer change) the members' numbers and the day.
+    A batch of officer reports from one session then reads these once."""
 
     def __init__(self) -> None:
-        self._by_id: dict[int, RubricDefinition] = {}
+        self._rubrics: dict[int, RubricDefinition] = {}
+        self._numbers: dict[int, dict[tuple[int, int], int]] = {}
+        self._days: dict[int, date] = {}
 
     def get(self, s: Session, rubric_id: int) -> RubricDefinition:
-        if rubric_id not in self._by_id:
+        if rubric_id not in self._rubrics:
             row = s.get(RubricRow, rubric_id)
             assert row is not None  # a foreign key guarantees it
-            self._by_id[rubric_id] = rubric_of(row)
-        return self._by_id[rubric_id]
+            self._rubrics[rubric_id] = rubric_of(row)
+        return self._rubrics[rubric_id]
+
+    def member_numbers(self, s: Session, sessions: Iterable[ReviewSession]) -> dict[tuple[int, int], int]:
+        sessions = list(sessions)
+        missing = [r.id for r in sessions if r.id not in self._numbers]
+        found = member_numbers(s, missing)
+        for review in sessions:
+            if review.id in missing and review.status == "closed":
+                self._numbers[review.id] = {k: v for k, v in found.items() if k[0] == review.id}
+        for review in sessions:
+            found.update(self._numbers.get(review.id, {}))
+        return found
+
+    def day(self, s: Session, review: ReviewSession) -> date:
+        if review.id in self._days:
+            return self._days[review.id]
+        result = session_day(s, review)
+        if review.status == "closed":
+            self._days[review.id] = result
+        return result
 
 
 def session_held_at(s: Session, review: ReviewSession) -> datetime:
@@ -263,19 +287,22 @@ def note_text(text: OfficerReportText) -> str:
 
 def build_officer_report(s: Session, meta: ReportMeta, officer: OfficerRow,
                          rows: Sequence[tuple[SessionItem, StopRecord, ConsensusRow]], text: OfficerReportText,
-                         rubrics: RubricCache | None = None) -> OfficerFeedbackReport:
+                         rubrics: GatherCache | None = None) -> OfficerFeedbackReport:
     """The officer report's data for the given reviewed items (see `pending_items`)."""
-    rubrics = rubrics or RubricCache()
+    rubrics = rubrics or GatherCache()
     panel_names = panel_member_names(s)
     item_ids = [item.id for item, _, _ in rows]
     sessions = {item.session_id: item.session for item, _, _ in rows}
-    numbers = member_numbers(s, sessions)
-    scores: dict[int, list[Score]] = defaultdict(list)
-    comments: dict[int, list[ClipComment]] = defaultdict(list)
+    numbers = rubrics.member_numbers(s, sessions.values())
+    # Plain rows rather than ORM objects: an officer's report reads a few hundred answers.
+    scores: dict[int, list[Any]] = defaultdict(list)
+    comments: dict[int, list[Any]] = defaultdict(list)
     if item_ids:
-        for score in s.scalars(select(Score).where(Score.item_id.in_(item_ids)).order_by(Score.id)):
+        for score in s.execute(select(Score.item_id, Score.panel_member_id, Score.criterion_id, Score.answer,
+                                      Score.comment).where(Score.item_id.in_(item_ids)).order_by(Score.id)):
             scores[score.item_id].append(score)
-        for comment in s.scalars(select(ClipComment).where(ClipComment.item_id.in_(item_ids))
+        for comment in s.execute(select(ClipComment.item_id, ClipComment.panel_member_id, ClipComment.media_time,
+                                        ClipComment.text).where(ClipComment.item_id.in_(item_ids))
                                  .order_by(ClipComment.media_time, ClipComment.id)):
             comments[comment.item_id].append(comment)
 
@@ -308,12 +335,12 @@ def build_officer_report(s: Session, meta: ReportMeta, officer: OfficerRow,
     answers = tuple(CriterionAnswers(c.label, tuple(AnswerCount(a.label, tallies[c.id][a.id], tone_of(a.id))
                                                      for a in c.answers))
                     for c in criteria_in_order.values())
-    titles = sorted(sessions.values(), key=lambda r: (session_day(s, r), r.id))
+    titles = sorted(sessions.values(), key=lambda r: (rubrics.day(s, r), r.id))
     return OfficerFeedbackReport(
         meta=meta,
         officer=officer_data(officer),
         session_title="; ".join(r.name for r in titles) if titles else "No session",
-        session_date=session_day(s, titles[-1]) if titles else local_day(meta.generated_at),
+        session_date=rubrics.day(s, titles[-1]) if titles else local_day(meta.generated_at),
         stops=tuple(stops),
         answers=answers,
         supervisor_note=note_text(text),
@@ -327,7 +354,7 @@ def consensus_data(row: ConsensusRow) -> Consensus:
                      learning_points=lines_of(row.learning_points), referred=bool(row.refer))
 
 
-def gowisely_missed(rubric: RubricDefinition, item_scores: Sequence[Score]) -> tuple[str, ...]:
+def gowisely_missed(rubric: RubricDefinition, item_scores: Sequence[Any]) -> tuple[str, ...]:
     """GOWISELY items more than half of the members who answered found "not given"."""
     answers: dict[str, list[str]] = defaultdict(list)
     for score in item_scores:
@@ -341,8 +368,8 @@ def gowisely_missed(rubric: RubricDefinition, item_scores: Sequence[Score]) -> t
     return tuple(missed)
 
 
-def _panel_comments(rubric: RubricDefinition, item: SessionItem, item_scores: Sequence[Score],
-                    clip_comments: Sequence[ClipComment],
+def _panel_comments(rubric: RubricDefinition, item: SessionItem, item_scores: Sequence[Any],
+                    clip_comments: Sequence[Any],
                     numbers: dict[tuple[int, int], int]) -> tuple[PanelComment, ...]:
     """Comments on answers, free-text answers ("what went well") and comments pinned to the clip,
     attributed by member number; criteria in rubric order, then the clip's timeline."""

@@ -29,7 +29,7 @@ from reviewtool.core.csvsafe import neutralise
 from reviewtool.core.db import Database
 from reviewtool.core.errors import NotFound, ValidationError
 from reviewtool.core.models import ReviewSession, Score, SessionItem, StopRecord
-from reviewtool.core.report_data import RubricCache, local_day, member_numbers
+from reviewtool.core.report_data import GatherCache, local_day, member_numbers
 
 COLUMNS = ("session", "item", "reference", "stop_date", "criterion_id", "criterion", "member", "answer",
            "answer_label", "comment", "entered_at")
@@ -47,7 +47,7 @@ class ScoreExport:
 class ScoreExportService:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._rubrics = RubricCache()
+        self._rubrics = GatherCache()
 
     def scores_csv(self, actor: Actor, session: int | str) -> tuple[bytes, int, int]:
         """The CSV bytes, the number of answer rows and of items left out (not revealed)."""

@@ -23,7 +23,7 @@ from reviewtool.core.errors import Conflict, NotFound, PermissionDenied, Validat
 from reviewtool.core.feedback import FeedbackService
 from reviewtool.core.minutes_data import build_minutes, certificate_file_sha256
 from reviewtool.core.models import AuditEvent, FeedbackReport, Officer, ReviewSession
-from reviewtool.core.report_data import RubricCache, lines_of, scrub, tone_of
+from reviewtool.core.report_data import GatherCache, lines_of, scrub, tone_of
 from reviewtool.progress import Progress
 from reviewtool.reports.data import AnswerTone, AuditHead as PrintedHead, Rag, ReportMeta
 from support.feedback_data import PANEL_NAMES, FeedbackWorld, populate
@@ -271,8 +271,8 @@ def test_response_reaches_the_next_minutes_and_the_public_summary(env, tmp_path)
         april = s.scalar(select(ReviewSession).where(ReviewSession.name == "April panel"))
         march = s.get(ReviewSession, world.session_id)
         meta = ReportMeta("MIN-T", datetime.now(ZoneInfo("UTC")), PrintedHead(1, "0" * 64), "Panel")
-        next_minutes = build_minutes(s, meta, april, RubricCache())
-        own_minutes = build_minutes(s, meta, march, RubricCache())
+        next_minutes = build_minutes(s, meta, april, GatherCache())
+        own_minutes = build_minutes(s, meta, march, GatherCache())
         certificate = march.sampling_run.certificate
     [response] = next_minutes.responses
     assert response.report_id == final.report.report_id and response.session_title == world.session_name

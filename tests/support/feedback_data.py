@@ -17,12 +17,16 @@ from pathlib import Path
 from reviewtool.core.auth import Actor
 from reviewtool.core.db import Database
 from reviewtool.core.models import (
+    Attendance,
+    ClipComment,
+    Consensus,
     Footage,
     Officer,
     PanelMember,
     RedactionSetRecord,
     ReviewSession,
     SamplingRun,
+    Score,
     SessionItem,
     StopRecord,
     User,
@@ -62,13 +66,14 @@ def _user(s, username: str, name: str, role: str) -> User:
 
 def populate(db: Database, *, officers: int = 3, stops_per_officer: int = 2, session_name: str = "March panel",
              day: date = date(2024, 3, 14), seed: int = 1, first_stop: datetime | None = None,
-             reference_prefix: str = "DBY", with_users: bool = True) -> FeedbackWorld:
+             reference_prefix: str = "DBY", with_users: bool = True, direct: bool = False) -> FeedbackWorld:
     """One agreed session reviewing `stops_per_officer` searches of each of `officers` officers, plus one
     sampled stop without footage (no consensus: a finding).
 
     The structure (users, officers, stops, clips with approved redactions, the planned session) is
     written directly; the meeting itself goes through the services a liaison officer uses: attendance,
-    start, the panel's answers as a bulk score import, reveal, comments, consensus, close."""
+    start, the panel's answers as a bulk score import, reveal, comments, consensus, close (or, with
+    `direct`, the same rows written in one transaction, for benchmarks)."""
     rng = random.Random(seed)
     rubric = default_rubric()
     start = first_stop or datetime(2024, 2, 3, 22, 40, tzinfo=UTC)
@@ -152,29 +157,67 @@ def populate(db: Database, *, officers: int = 3, stops_per_officer: int = 2, ses
         s.add(SessionItem(session_id=review.id, stop_id=missing.id, position=position + 1, footage_id=None))
         world.no_footage_references.append(missing.reference)
 
-    sessions, scoring = SessionService(db), ScoringService(db)
     present = member_ids[:-1]  # the last member sends apologies
-    for member_id in member_ids:
-        sessions.record_attendance(liaison, review.id, member_id, member_id in present, member_id in present)
-    sessions.start(liaison, review.id)
     rags = ("green", "amber", "red", "green")
     rag_of = {item_id: rags[(n // stops_per_officer + n % stops_per_officer) % len(rags)]
               for n, item_id in enumerate(world.item_ids)}
     with tempfile.TemporaryDirectory() as scratch:
         form = Path(scratch) / "scores.csv"
         _write_forms(form, rng, rubric, world, [(m, member_names[m]) for m in present], rag_of)
-        scoring.import_scores_csv(liaison, session_name, form)
-    for n, item_id in enumerate(world.item_ids):
+        if direct:
+            _meeting_written_directly(db, review.id, member_ids, present, form, rag_of)
+        else:
+            _meeting_through_services(db, liaison, review.id, session_name, member_ids, present, form, rag_of,
+                                      world.item_ids)
+    return world
+
+
+def _consensus_words(rag: str) -> dict:
+    return dict(summary=SUMMARIES[rag],
+                commendations="Explained the grounds in plain words.\n- Kept a calm tone." if rag != "red" else "",
+                learning_points="" if rag == "green" else "Give the station and offer the record every time.",
+                refer=rag == "red", actions="Share with the training lead." if rag == "green" else "")
+
+
+def _meeting_through_services(db: Database, liaison: Actor, session_id: int, session_name: str, member_ids,
+                              present, form: Path, rag_of: dict[int, str], item_ids: list[int]) -> None:
+    sessions, scoring = SessionService(db), ScoringService(db)
+    for member_id in member_ids:
+        sessions.record_attendance(liaison, session_id, member_id, member_id in present, member_id in present)
+    sessions.start(liaison, session_id)
+    scoring.import_scores_csv(liaison, session_name, form)
+    for item_id in item_ids:
         rag = rag_of[item_id]
         scoring.reveal(liaison, item_id)
         scoring.add_comment(liaison, item_id, present[1], "The person asked twice why they were stopped.", 74.5)
-        scoring.record_consensus(
-            liaison, item_id, rag, SUMMARIES[rag],
-            commendations="Explained the grounds in plain words.\n- Kept a calm tone." if rag != "red" else "",
-            learning_points="" if rag == "green" else "Give the station and offer the record every time.",
-            refer=rag == "red", actions="Share with the training lead." if rag == "green" else "")
-    sessions.close(liaison, review.id)
-    return world
+        scoring.record_consensus(liaison, item_id, rag, **_consensus_words(rag))
+    sessions.close(liaison, session_id)
+
+
+def _meeting_written_directly(db: Database, session_id: int, member_ids, present, form: Path,
+                              rag_of: dict[int, str]) -> None:
+    """The same meeting as rows in one transaction: set-up for benchmarks that need hundreds of searches
+    (the services audit every answer in its own step, which is right in a meeting and slow here)."""
+    when = datetime.now(UTC)
+    with db.session() as s:
+        names = {m.name: m.id for m in s.query(PanelMember)}
+        items = {i.stop.reference: i for i in s.query(SessionItem).filter_by(session_id=session_id)}
+        for member_id in member_ids:
+            s.add(Attendance(session_id=session_id, panel_member_id=member_id, present=member_id in present,
+                             confidentiality_acknowledged_at=when if member_id in present else None,
+                             recorded_by="liaison"))
+        with form.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                s.add(Score(item_id=items[row["reference"]].id, panel_member_id=names[row["member"]],
+                            criterion_id=row["criterion"], answer=row["answer"], comment=row["comment"] or None,
+                            entered_by="liaison", entered_at=when))
+        for item_id, rag in rag_of.items():
+            item = s.get(SessionItem, item_id)
+            item.status, item.revealed_at = "agreed", when
+            s.add(ClipComment(item_id=item_id, panel_member_id=present[1], media_time=74.5,
+                              text="The person asked twice why they were stopped.", created_by="liaison"))
+            s.add(Consensus(item_id=item_id, rag=rag, recorded_by="liaison", **_consensus_words(rag)))
+        s.get(ReviewSession, session_id).status = "closed"
 
 
 def _write_forms(path: Path, rng: random.Random, rubric, world: FeedbackWorld, present: list[tuple[int, str]],
