@@ -128,3 +128,14 @@ def test_batch_certificate_public_summary_and_score_export(env, tmp_path, capsys
     assert rows[0][:3] == ["session", "item", "reference"] and len(rows) > 1
     assert f"wrote {len(rows) - 1} answers" in capsys.readouterr().out
     assert run(url, "export", "scores", "--session", "Nope", "--out", str(tmp_path / "n.csv")) == 1
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) not installed")
+def test_report_screens_render_page_one_of_each_report(env, tmp_path, capsys):
+    from support.report_screens import render_report_pngs
+
+    url, _ = env
+    written = render_report_pngs(url, tmp_path / "shots", dpi=30)
+    assert [p.name for p in written] == ["report-officer-feedback-demo.png", "report-session-minutes-demo.png",
+                                         "report-sampling-certificate-demo.png", "report-public-summary-demo.png"]
+    assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in written)
