@@ -246,7 +246,7 @@ class FeedbackService:
         if date_from and date_to and date_from > date_to:
             raise ValidationError(f"period: {date_from.isoformat()} is after {date_to.isoformat()}")
         with self._writing("report") as s:
-            officer_row = self._officer(s, officer)
+            officer_row = self._officer(s, officer, lock=True)
             self._require_read(actor, officer_row)
             rows = pending_items(s, officer_row.id, date_from, date_to)
             if not rows:
@@ -498,11 +498,13 @@ class FeedbackService:
             query = query.where(Officer.supervisor_id == actor.user_id)
         return query
 
-    def _officer(self, s: Session, officer: str | int) -> Officer:
-        if isinstance(officer, int):
-            row = s.get(Officer, officer)
-        else:
-            row = s.scalar(select(Officer).where(Officer.identifier == officer.strip()))
+    def _officer(self, s: Session, officer: str | int, *, lock: bool = False) -> Officer:
+        """The officer by row id or collar number; `lock` holds their row until the transaction ends
+        (PostgreSQL; SQLite's write transaction already serialises), so two people making the same
+        officer's report at once cannot create two drafts."""
+        query = select(Officer).where(Officer.id == officer if isinstance(officer, int)
+                                      else Officer.identifier == officer.strip())
+        row = s.scalar(query.with_for_update() if lock else query)
         if row is None:
             raise NotFound(f"no officer {officer!r} (use the collar number as imported)")
         return row
