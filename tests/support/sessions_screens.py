@@ -261,6 +261,7 @@ def render_session_pngs(db_url: str, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
+    was_synchronous = tasks.is_synchronous()
     tasks.set_synchronous(True)
     work = Path(tempfile.mkdtemp(prefix="reviewtool-session-shots-"))
     db = Database.open(_working_copy(db_url, work))
@@ -372,6 +373,6 @@ def render_session_pngs(db_url: str, out_dir: Path) -> list[Path]:
         window.close()
         area.close()
     finally:
-        tasks.set_synchronous(False)
+        tasks.set_synchronous(was_synchronous)
         db.dispose()
     return written

@@ -18,6 +18,7 @@ from reviewtool.media.player import PlayerState, RedactedPlayer
 from reviewtool.ui import tasks
 from reviewtool.ui.app_events import app_events
 from reviewtool.ui.context import AppContext
+from reviewtool.ui.sessions.common import clock
 from reviewtool.ui.sessions.meeting_window import CLIP, REVIEW, SCORING, MeetingWindow
 from reviewtool.ui.sessions.presenter import WINDOW
 from reviewtool.ui.video.player_facade import PlayerFacade
@@ -196,13 +197,24 @@ def test_the_meeting_runs_from_the_keyboard(qtbot, meeting):
     qtbot.keyClick(window, Qt.Key.Key_B)
     assert not window.presenter_black
 
+    facade = window.facade
+    facade.seek(2.0)
+    qtbot.waitUntil(lambda: facade.time is not None and abs(facade.time - 2.0) < 0.05, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)  # a comment at the time on screen
     assert window.focusWidget() is window.comments.text
     qtbot.keyClicks(window.comments.text, "Officer explains the grounds clearly")
     qtbot.keyClick(window.comments.text, Qt.Key.Key_Return)
     (comment,) = ScoringService(db).comments(LIAISON, items[0].id)
-    assert comment.text == "Officer explains the grounds clearly" and comment.media_time is not None
+    assert comment.text == "Officer explains the grounds clearly" and abs(comment.media_time - 2.0) < 0.05
     assert window.comments.list.count() == 1
+    assert window.comments.list.item(0).text().startswith(f"[{clock(comment.media_time)}] Facilitator:")
+    facade.seek(0.5)
+    qtbot.waitUntil(lambda: abs(facade.time - 0.5) < 0.05, timeout=WAIT_MS)
+    entry = window.comments.list.item(0)
+    qtbot.mouseClick(window.comments.list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=window.comments.list.visualItemRect(entry).center())  # clicking it goes back there
+    qtbot.waitUntil(lambda: abs(facade.time - comment.media_time) < 0.05, timeout=WAIT_MS)
+    activate(window)
 
     answer_next_box(qtbot, "Close")
     qtbot.keyClick(window, Qt.Key.Key_F1)

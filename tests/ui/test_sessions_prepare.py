@@ -63,7 +63,8 @@ def test_session_cannot_start_while_a_clip_is_not_approved(qtbot, meeting):
     assert "not approved" in page.readiness_banner.label.text()
     assert copy.draft_clip in page.start_button.toolTip()
     row = draft_row(page, copy.draft_clip)
-    assert page.agenda.table.item(row, 5).text() == "Not approved (draft)"
+    assert page.agenda.table.item(row, 5).text() == "Draft"
+    assert page.agenda.table.item(row, 5).toolTip() == "Not approved (draft)"
     # stops without footage are findings, listed but not blocking
     assert page.findings_banner.isVisible() and page.findings_banner.label.text().count("no footage") == 2
     with pytest.raises(ValidationError, match="not approved"):

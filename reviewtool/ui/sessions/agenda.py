@@ -32,6 +32,7 @@ from reviewtool.ui.sessions.common import (
 )
 
 COLUMNS = ["#", "Reference", "Date", "Type of search", "Clip", "Redactions", "Status"]
+SHORT_REDACTION_WORDS = {"approved": "Approved", "draft": "Draft", "none": "None yet"}
 
 
 class AgendaPanel(QWidget):
@@ -51,6 +52,9 @@ class AgendaPanel(QWidget):
         for col in range(len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(4, 170)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -73,7 +77,7 @@ class AgendaPanel(QWidget):
         self.table.setRowCount(len(view.items))
         for row, item in enumerate(view.items):
             clip = "No footage — a finding" if item.no_footage else (item.footage.file_name if item.footage else "")
-            redaction = "—" if item.no_footage else REDACTION_WORDS.get(item.redaction, item.redaction)
+            redaction = "—" if item.no_footage else SHORT_REDACTION_WORDS.get(item.redaction, item.redaction)
             status = STATUS_WORDS.get(item.status, item.status)
             if item.status == "removed":
                 status += f": {item.removed_reason}"
@@ -84,6 +88,7 @@ class AgendaPanel(QWidget):
             for col, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, item.id)
+                cell.setToolTip(text if col != 5 or item.no_footage else REDACTION_WORDS.get(item.redaction, ""))
                 if item.status == "removed":
                     cell.setForeground(QColor("#888888"))
                 elif col == 5 and not item.no_footage:

@@ -266,6 +266,12 @@ class MeetingWindow(QMainWindow):
 
     def _show_view(self) -> None:
         view = self.view
+        signature = (view.version, view.status, tuple((it.id, it.status, it.version, it.consensus.version
+                                                        if it.consensus else 0) for it in view.items),
+                     tuple((a.member_id, a.counts_for_quorum) for a in view.attendance))
+        if signature == getattr(self, "_shown_signature", None):
+            return  # nothing changed: leave the list (and the keyboard focus in it) alone
+        self._shown_signature = signature
         present = [a for a in view.attendance if a.counts_for_quorum]
         self.setWindowTitle(f"{view.name} — meeting ({len(present)} members present)")
         self.scoring_page.set_members(present)

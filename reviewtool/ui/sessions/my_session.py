@@ -66,7 +66,8 @@ class MySessionView(QWidget):
         self.title = heading("My session")
         self.title.setObjectName("mySessionTitle")
         top.addWidget(self.title, 1)
-        top.addWidget(QLabel("Item:"))
+        self.item_label = QLabel("Item:")
+        top.addWidget(self.item_label)
         self.item_combo = QComboBox()
         self.item_combo.setObjectName("myItemCombo")
         self.item_combo.setMinimumWidth(260)
@@ -159,6 +160,8 @@ class MySessionView(QWidget):
         self.waiting.setText(text)
         self.stack.setCurrentWidget(self.waiting)
         self.item_combo.clear()
+        self.item_combo.hide()
+        self.item_label.hide()
         self.state.setText("")
 
     def _build_form(self, view: SessionView) -> None:
@@ -216,6 +219,8 @@ class MySessionView(QWidget):
         assert self.form is not None and self.view is not None
         changed = self.item is None or item.id != self.item.id or item.status != self.item.status
         self.item = item
+        self.item_combo.show()
+        self.item_label.show()
         self.item_combo.setCurrentIndex(self.item_combo.findData(item.id))
         self.stack.setCurrentWidget(self.body)
         self.stop_panel.show_item(item)
