@@ -345,7 +345,8 @@ def main() -> None:
               f"{a['dropped']} dropped in round 1)")
         print(f"b) plain vmem + copy : {cpu['b']:6.1f}  {[round(r['cpu'], 1) for r in runs['b']]}")
         if runs["c"]:
-            xs = [100 * r["xserver_cpu_total_s"] / r["child_wall_s"] for r in runs["c"] if "xserver_cpu_total_s" in r]
+            xs = [100 * r["xserver_cpu_total_s"] / r["child_wall_s"]
+                  for r in runs["c"] if "xserver_cpu_total_s" in r]
             where = f"Xvfb {display}" if xvfb else env["DISPLAY"]
             print(f"c) libvlc native x11 : {cpu['c']:6.1f}  {[round(r['cpu'], 1) for r in runs['c']]}  on {where}"
                   + (f"; the X server adds {statistics.median(xs):.1f} %" if xs else ""))

@@ -94,18 +94,22 @@ def parse_actions(actions: Any) -> list[Action]:
                 f"got {json.dumps(item, default=repr)[:60]}")
         ((kind, value),) = item.items()
         if kind not in ACTION_KINDS:
-            raise ActionScriptError(f"{where}: unknown action {kind!r} (expected one of: {', '.join(ACTION_KINDS)})")
+            raise ActionScriptError(
+                f"{where}: unknown action {kind!r} (expected one of: {', '.join(ACTION_KINDS)})")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ActionScriptError(f"{where}.{kind}: must be a finite number, got {json.dumps(value, default=repr)}")
+            raise ActionScriptError(
+                f"{where}.{kind}: must be a finite number, got {json.dumps(value, default=repr)}")
         if kind in ("play", "pause") and not 0 <= value <= MAX_WAIT_S:
-            raise ActionScriptError(f"{where}.{kind}: wall seconds must be between 0 and {MAX_WAIT_S:g}, got {value}")
+            raise ActionScriptError(
+                f"{where}.{kind}: wall seconds must be between 0 and {MAX_WAIT_S:g}, got {value}")
         if kind == "seek" and value < 0:
             raise ActionScriptError(f"{where}.seek: media time must be >= 0, got {value}")
         if kind == "rate" and not MIN_RATE <= value <= MAX_RATE:
             raise ActionScriptError(f"{where}.rate: must be between {MIN_RATE} and {MAX_RATE}, got {value}")
         if kind == "step":
             if not isinstance(value, int) or not 1 <= value <= MAX_STEPS:
-                raise ActionScriptError(f"{where}.step: must be a whole number of frames from 1 to {MAX_STEPS}, got {value}")
+                raise ActionScriptError(
+                    f"{where}.step: must be a whole number of frames from 1 to {MAX_STEPS}, got {value}")
         parsed.append(Action(kind, value))
     return parsed
 

@@ -10,29 +10,26 @@ black "protected" frame; a clip whose SHA-256 differs from the ingested one neve
 
 `RedactedPlayer` wraps one libvlc media player around that pipeline: `video_set_callbacks` into our own
 RV32 buffers (never a native window), software decoding, audio to the normal output. libvlc callbacks
-run on VLC's threads and never call back into libvlc: they record what they saw (the latest frame, the
-wanted mute state, events) and a small controller thread applies it (`audio_set_mute`, pausing a primed
-start, stepping a paused seek onto its exact frame) and tells listeners. Control methods may be called
-from any thread except a libvlc callback (a sink): there they raise RuntimeError instead of deadlocking.
+run on VLC's threads and never call back into libvlc: they record what they saw and a small controller
+thread applies it (`player_threads`). Control methods may be called from any thread except a libvlc
+callback (a sink): there they raise RuntimeError instead of deadlocking.
 
 Measured on this project's machine (libvlc 3.0.24, docs/player.md): with `video_set_format` at the
 clip's displayed size VLC's RV32 pictures give distance 0.0 to PyAV's rgb24 for the true frame, also for
 1088-coded 1080p and 362-line clips; VLC turns rotated (display-matrix) clips itself before vmem, so
 the index must be built from turned pictures and the player asks for the turned size. A seek while
-paused shows a frame 3-4 before the target, hence the stepping; rate changes take ~0.4 s to apply and
+paused shows a frame 1-4 before the target, hence the stepping; rate changes take ~0.4 s to apply and
 lowering the rate stalls the picture for a while.
 """
 
 from __future__ import annotations
 
-import collections
 import enum
 import logging
 import math
 import threading
 import time
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -42,6 +39,16 @@ from reviewtool.media.frame_index import FrameIndex, FrameIndexError
 from reviewtool.media.frame_pipeline import MODES, FramePipeline, PipelineStats
 from reviewtool.media.frame_pool import DEFAULT_BUFFERS, MAX_BUFFERS, DisplayedFrame, FramePin, FramePool
 from reviewtool.media.ingest import MediaError, display_rotation, sha256_file
+from reviewtool.media.player_threads import (
+    SEEK_TIMEOUT_S,
+    STALL_MUTE_S,
+    CallbackCore,
+    Controller,
+    SeekInProgress,
+    guard_not_in_callback,
+    in_callback,
+    shutdown_vlc,
+)
 from reviewtool.media.redaction import MIN_MUTE_PAD, RedactionSet
 from reviewtool.media.render import DEFAULT_MARGIN
 
@@ -54,22 +61,6 @@ BASE_VLC_ARGS = (
     "--avcodec-hw=none", "--no-video-title-show", "--no-osd", "--no-spu", "--no-sub-autodetect-file",
     "--deinterlace=0", "--no-snapshot-preview", "--no-stats", "--no-xlib", "--quiet",
 )
-#: Muted while no new frame has been identified for this long during play (a stalled picture with
-#: audio running on would otherwise carry the sound past a mute range).
-STALL_MUTE_S = 0.3
-#: A seek keeps audio muted until a frame this close to the target is identified, or this time passes.
-SEEK_LANDING_S = 1.0
-SEEK_TIMEOUT_S = 4.0
-#: Single steps towards a paused seek's exact frame: at most this many, each waiting for a new picture.
-LANDING_MAX_STEPS = 30
-LANDING_STEP_WAIT_S = 0.15
-LANDING_MAX_RESEEKS = 2
-SEEK_REISSUE_S = 1.0
-PAUSE_SETTLE_S = 0.3
-_CONTROLLER_TICK_S = 0.04
-_ALIGN = 64
-
-_in_callback = threading.local()
 
 
 class ClipChanged(MediaError):
@@ -139,299 +130,11 @@ def load_index(index: FrameIndex | str | Path | None, expected_sha256: str) -> F
         log.error("frame index unusable, every frame will be protected: %s", exc)
         return None
 
-
-def _aligned_frame(height: int, width: int) -> np.ndarray:
-    """An HxWx4 uint8 buffer whose start is 64-byte aligned (libvlc requires 32)."""
-    raw = np.zeros(height * width * 4 + _ALIGN, dtype=np.uint8)
-    offset = (-raw.ctypes.data) % _ALIGN
-    return raw[offset:offset + height * width * 4].reshape(height, width, 4)
-
-
 def _vlc():
     """python-vlc, imported on first use (it loads libvlc and reads PYTHON_VLC_* at import)."""
     import vlc
 
     return vlc
-
-
-class _Core:
-    """Everything libvlc's threads touch. Holds no reference to the façade, so the façade can be
-    collected (its finalizer then stops VLC) while the ctypes callbacks stay alive with this object."""
-
-    def __init__(self, pipeline: FramePipeline, width: int, height: int) -> None:
-        self.pipeline = pipeline
-        self.sources = [_aligned_frame(height, width) for _ in range(3)]
-        self._next_source = 0
-        self.lock = threading.Lock()
-        self.frame_cv = threading.Condition(self.lock)
-        self.sinks: list[Callable[[DisplayedFrame], None]] = []
-        self.latest: DisplayedFrame | None = None
-        self.last_identified: DisplayedFrame | None = None
-        self.last_new_frame_at = 0.0  # monotonic time a different frame was last identified
-        self.repeats = 0  # consecutive pictures identified as the last identified frame
-        self.latest_at = 0.0  # monotonic time of the latest picture
-        self.mute_wanted = True
-        self.events: collections.deque[tuple[str, float]] = collections.deque()
-        self.wake = threading.Event()
-        self.callbacks: tuple[Any, ...] = ()
-
-    # --- libvlc callbacks (VLC threads): record, hand over, return ----------------------------------
-
-    def on_lock(self, opaque: Any, planes: Any) -> int:
-        _in_callback.active = True
-        try:
-            number = self._next_source
-            self._next_source = (number + 1) % len(self.sources)
-            planes[0] = self.sources[number].ctypes.data
-            return number + 1
-        finally:
-            _in_callback.active = False
-
-    def on_unlock(self, opaque: Any, picture: Any, planes: Any) -> None:
-        return None
-
-    def on_display(self, opaque: Any, picture: Any) -> None:
-        _in_callback.active = True
-        try:
-            number = (int(picture) - 1) if picture else (self._next_source - 1) % len(self.sources)
-            frame, mute = self.pipeline.process(self.sources[number])
-            if frame is None:
-                with self.lock:
-                    self.mute_wanted = self.mute_wanted or mute
-                self.wake.set()
-                return
-            now = time.monotonic()
-            with self.lock:
-                previous = self.last_identified
-                self.latest = frame
-                self.latest_at = now
-                if frame.frame_index is not None:
-                    if previous is None or previous.frame_index != frame.frame_index:
-                        self.last_new_frame_at = now
-                        self.repeats = 1
-                    else:
-                        self.repeats += 1
-                    self.last_identified = frame
-                self.mute_wanted = mute
-                sinks = list(self.sinks)
-                self.frame_cv.notify_all()
-            self.wake.set()
-            for sink in sinks:
-                try:
-                    sink(frame)
-                except Exception:
-                    log.exception("frame sink %r failed", sink)
-        except BaseException:  # never let anything propagate into libvlc
-            log.exception("display callback failed")
-        finally:
-            _in_callback.active = False
-
-    def on_event(self, event: Any) -> None:
-        _in_callback.active = True
-        try:
-            self.events.append((str(event.type), time.monotonic()))
-            self.wake.set()
-        finally:
-            _in_callback.active = False
-
-
-def _guard_not_in_callback() -> None:
-    if getattr(_in_callback, "active", False):
-        raise RuntimeError("player controls must not be called from a libvlc callback (a frame sink)")
-
-
-@dataclass(slots=True)
-class _Seek:
-    """A seek in progress: audio stays muted until it lands; a paused one is stepped onto its frame."""
-
-    t: float
-    target: int | None
-    started: float
-    landing: bool
-    base_seq: int  # pictures up to this sequence number were shown before the seek
-    old_index: int | None  # the frame on screen when it began (libvlc shows it a little longer)
-    steps: int = 0
-    stepped_from: int | None = None
-    stepped_at: float = 0.0
-    reseeks: int = 0
-    issued_at: float = 0.0
-    unsent: bool = False  # a paused seek waits for the paused picture to settle before set_time
-
-
-class _Controller(threading.Thread):
-    """Applies what the callbacks recorded: mute state, paused start, paused-seek landing, events."""
-
-    def __init__(self, core: _Core, mp: Any, index_pts: np.ndarray | None, stall_s: float,
-                 notify: Callable[[str], None]) -> None:
-        super().__init__(name="reviewtool-player-control", daemon=True)
-        self.core = core
-        self.mp = mp
-        self.index_pts = index_pts
-        self.stall_s = stall_s
-        self.notify = notify
-        self.stopping = False
-        self.applied_mute: bool | None = None
-        self.mute_log: collections.deque[tuple[float, float | None, bool]] = collections.deque(maxlen=5000)
-        self.want_playing = False
-        self.lock = threading.Lock()
-        # paused start: pause as soon as a picture after this sequence number is shown
-        self.pause_after_seq: int | None = None
-        self.seek: _Seek | None = None
-        self.vlc_paused = False  # libvlc has confirmed our latest pause (Paused event after it)
-        self.pause_sent_at = 0.0
-        self.seek_timeouts = 0
-
-    def run(self) -> None:
-        while not self.stopping:
-            self.core.wake.wait(_CONTROLLER_TICK_S)
-            self.core.wake.clear()
-            if self.stopping:
-                break
-            try:
-                self._tick()
-            except Exception:
-                log.exception("player controller tick failed")
-
-    def _tick(self) -> None:
-        while self.core.events:
-            name, at = self.core.events.popleft()
-            if name.endswith("MediaPlayerPaused"):
-                self.vlc_paused = at >= self.pause_sent_at  # not a stale event of an earlier pause
-            elif name.endswith(("MediaPlayerPlaying", "MediaPlayerStopped", "MediaPlayerEndReached")):
-                self.vlc_paused = False
-            self.notify(name)
-        now = time.monotonic()
-        with self.core.lock:
-            latest = self.core.latest
-            last = self.core.last_identified
-            repeats = self.core.repeats
-            wanted = self.core.mute_wanted
-            last_new = self.core.last_new_frame_at
-        with self.lock:
-            if self.pause_after_seq is not None and latest is not None and latest.seq > self.pause_after_seq:
-                self.pause_after_seq = None
-                self.send_pause()
-            if self.seek is not None:
-                wanted = True
-                self._advance_seek(self.seek, last, repeats, now)
-            if self.pause_after_seq is not None:
-                wanted = True
-        if self.want_playing and now - last_new > self.stall_s:
-            wanted = True
-        if wanted != self.applied_mute:
-            self.mp.audio_set_mute(bool(wanted))
-            self.applied_mute = wanted
-            self.mute_log.append((now, last.pts if last is not None else None, wanted))
-
-    def send_pause(self) -> None:
-        self.pause_sent_at = time.monotonic()
-        self.vlc_paused = False
-        self.mp.set_pause(1)
-
-    def send_play(self) -> None:
-        self.vlc_paused = False
-        self.mp.set_pause(0)
-
-    def _send_seek(self, seek: _Seek, last: DisplayedFrame | None, now: float, back: float = 0.0) -> None:
-        """set_time (`back` seconds before the target), then wait for a picture after the one now
-        shown, and not of the same frame."""
-        seek.issued_at = now
-        seek.base_seq = self.core.latest.seq if self.core.latest is not None else 0
-        seek.old_index = None if last is None else last.frame_index
-        seek.steps = 0
-        seek.stepped_from = None
-        self.mp.set_time(int(math.floor(max(0.0, seek.t - back) * 1000)))
-
-    def _advance_seek(self, seek: _Seek, last: DisplayedFrame | None, repeats: int, now: float) -> None:
-        if now - seek.started > SEEK_TIMEOUT_S:
-            log.warning("seek to %.3f s not completed in %.1f s (showing frame %s)", seek.t, SEEK_TIMEOUT_S,
-                        None if last is None else last.frame_index)
-            self.seek = None
-            self.seek_timeouts += 1
-            return
-        if seek.unsent:
-            # A seek sent while libvlc is still pausing is often lost or misplaced (seen: paused for good
-            # on the old picture; or a jump 10 frames past the target), and its Paused event comes at
-            # once, before the picture stops. So a paused seek waits for the picture to settle (the
-            # same frame delivered twice).
-            settled = self.vlc_paused and (repeats >= 2 if self.index_pts is not None
-                                           else now - seek.started > PAUSE_SETTLE_S)
-            if settled or now - seek.started > SEEK_REISSUE_S:
-                seek.unsent = False
-                self._send_seek(seek, last, now)
-            return
-        # Should one be lost all the same (no picture at all for a while, where a paused libvlc
-        # re-delivers every ~70 ms, or settled on the old one), send it once more.
-        if seek.landing and self.vlc_paused and now - seek.issued_at > SEEK_REISSUE_S \
-                and seek.reseeks < LANDING_MAX_RESEEKS and (
-                    now - self.core.latest_at > SEEK_REISSUE_S
-                    or (seek.steps == 0 and repeats >= 2 and last is not None
-                        and last.frame_index == seek.old_index != seek.target)):
-            seek.reseeks += 1
-            self._send_seek(seek, last, now)
-            return
-        if last is None or last.seq <= seek.base_seq or last.frame_index is None or last.pts is None:
-            return
-        if not seek.landing:
-            if abs(last.pts - seek.t) <= SEEK_LANDING_S:
-                self.seek = None
-            return
-        assert seek.target is not None
-        if seek.steps == 0 and last.frame_index == seek.old_index and seek.old_index != seek.target:
-            return  # still the picture from before the seek
-        # Decide on a settled picture: libvlc confirmed paused and re-delivering the same frame (or,
-        # as it sometimes stops re-delivering, no picture for a while). Commands sent before that race
-        # with it (seen: a seek sent while pausing lost for good, a step sent as the previous step's
-        # picture arrives ignored). Reaching the target by a step needs no settling.
-        stepped = seek.steps > 0 and last.frame_index != seek.stepped_from
-        if last.frame_index == seek.target and stepped:
-            self.seek = None
-            return
-        if not self.vlc_paused or (repeats < 2 and now - self.core.latest_at < PAUSE_SETTLE_S):
-            return
-        if last.frame_index == seek.target:
-            self.seek = None
-            return
-        if last.frame_index > seek.target:
-            if seek.reseeks >= LANDING_MAX_RESEEKS or self.index_pts is None:
-                self.seek = None
-                return
-            # Overshot: a paused start stops a frame or two late, and a seek to just before a keyframe
-            # can land on it. Seek again, earlier each time; single steps then walk onto the target.
-            seek.reseeks += 1
-            self._send_seek(seek, last, now, back=0.25 * seek.reseeks)
-            return
-        if seek.steps >= LANDING_MAX_STEPS:
-            self.seek = None
-            return
-        if seek.stepped_from is None or last.frame_index != seek.stepped_from \
-                or now - seek.stepped_at > LANDING_STEP_WAIT_S:  # a step that showed nothing: again
-            self.mp.next_frame()
-            seek.steps += 1
-            seek.stepped_from = last.frame_index
-            seek.stepped_at = now
-
-
-def _shutdown(instance: Any, mp: Any, controller: _Controller | None, core: _Core) -> None:
-    """Stop and free libvlc; runs from release(), garbage collection of the player, or atexit."""
-    if getattr(_in_callback, "active", False):  # never stop VLC from inside its own thread
-        threading.Thread(target=_shutdown, args=(instance, mp, controller, core), daemon=False).start()
-        return
-    if controller is not None:
-        controller.stopping = True
-        core.wake.set()
-    try:
-        if mp is not None:
-            mp.stop()
-            mp.release()
-        if instance is not None:
-            instance.release()
-    except Exception:
-        log.exception("releasing libvlc failed")
-    if controller is not None and controller.is_alive() and controller is not threading.current_thread():
-        controller.join(timeout=2.0)
-    core.callbacks = ()  # libvlc is gone: the ctypes callbacks may now be freed
-
 
 class RedactedPlayer:
     """Plays one ingested clip; consumers receive finished frames only (see `frame_pool`).
@@ -468,10 +171,10 @@ class RedactedPlayer:
         self._listeners: list[Callable[[PlayerState], None]] = []
         self._pending_sinks: list[Callable[[DisplayedFrame], None]] = []
         self.index: FrameIndex | None = None
-        self._core: _Core | None = None
+        self._core: CallbackCore | None = None
         self._mp: Any = None
         self._instance: Any = None
-        self._controller: _Controller | None = None
+        self._controller: Controller | None = None
         self._finalizer: weakref.finalize | None = None
         self._started = False
         self._clock_disturbed = False  # single steps were taken since the last play
@@ -481,7 +184,7 @@ class RedactedPlayer:
 
     def open(self) -> None:
         """Verify the clip's bytes and prepare libvlc (nothing is shown until play/seek/step)."""
-        _guard_not_in_callback()
+        guard_not_in_callback()
         with self._lock:
             if self._mp is not None:
                 return
@@ -496,7 +199,7 @@ class RedactedPlayer:
             pool = FramePool(width, height, *self._buffers)
             pipeline = FramePipeline(pool, self.index, self.redactions, self.mode,
                                      tolerance=self._tolerance, margin=self._margin)
-            core = _Core(pipeline, width, height)
+            core = CallbackCore(pipeline, width, height)
             core.sinks.extend(self._pending_sinks)
             vlc = _vlc()
             instance = vlc.Instance([*BASE_VLC_ARGS, *self._vlc_args])
@@ -515,10 +218,10 @@ class RedactedPlayer:
                          vlc.EventType.MediaPlayerEncounteredError):
                 events.event_attach(kind, core.on_event)
             core.callbacks = (lock_cb, unlock_cb, display_cb, events)
-            controller = _Controller(core, mp, None if self.index is None else self.index.pts,
+            controller = Controller(core, mp, None if self.index is None else self.index.pts,
                                      self._stall_seconds(), _EventRelay(weakref.ref(self)))
             self._core, self._mp, self._instance, self._controller = core, mp, instance, controller
-            self._finalizer = weakref.finalize(self, _shutdown, instance, mp, controller, core)
+            self._finalizer = weakref.finalize(self, shutdown_vlc, instance, mp, controller, core)
             controller.start()
 
     def _stall_seconds(self) -> float:
@@ -529,7 +232,7 @@ class RedactedPlayer:
 
     def release(self) -> None:
         """Stop playback and free libvlc; the player cannot be used afterwards. Idempotent."""
-        _guard_not_in_callback()
+        guard_not_in_callback()
         if self._finalizer is not None:
             self._finalizer()
         self._state = PlayerState.STOPPED
@@ -560,7 +263,8 @@ class RedactedPlayer:
                     self._core.sinks.remove(sink)
 
     def add_listener(self, listener: Callable[[PlayerState], None]) -> None:
-        """`listener(state)` on the player's controller thread after each state change."""
+        """`listener(state)` on the player's controller thread whenever libvlc reports a state change
+        (the argument is the player's `state`, which control calls also change without notifying)."""
         self._listeners.append(listener)
 
     def pin_latest(self) -> FramePin | None:
@@ -570,7 +274,7 @@ class RedactedPlayer:
     def wait_for_frame(self, predicate: Callable[[DisplayedFrame], bool], timeout: float
                        ) -> DisplayedFrame | None:
         """Block (not in a sink) until the latest frame satisfies `predicate`; None on timeout."""
-        _guard_not_in_callback()
+        guard_not_in_callback()
         if self._core is None:
             return None
         deadline = time.monotonic() + timeout
@@ -630,7 +334,7 @@ class RedactedPlayer:
         """Media time at the end of the last frame."""
         if self.index is not None:
             return float(self.index.pts[0]) + self.index.duration
-        if self._mp is not None and not getattr(_in_callback, "active", False):
+        if self._mp is not None and not getattr(in_callback, "active", False):
             ms = self._mp.get_length()  # no index: libvlc's idea (never asked from its own threads)
             return ms / 1000.0 if ms > 0 else None
         return None
@@ -705,7 +409,7 @@ class RedactedPlayer:
                                                     PlayerState.ERROR):
                 self._start(t, paused=paused, target=target)
                 return
-            # A paused seek is sent by the controller once the picture has settled (see _Seek.unsent).
+            # A paused seek is sent by the controller once the picture has settled (see SeekInProgress.unsent).
             self._begin_seek(t, target, landing=paused, unsent=paused)
             self._clock_disturbed = self._clock_disturbed or paused
             if not paused:
@@ -748,7 +452,7 @@ class RedactedPlayer:
                 else:
                     now = time.monotonic()
                     latest = self._core.latest
-                    self._controller.seek = _Seek(
+                    self._controller.seek = SeekInProgress(
                         float(self.index.pts[base + 1]), base + 1, now, True,
                         latest.seq if latest is not None else 0, base,
                         steps=1, stepped_from=base, stepped_at=now, issued_at=now)
@@ -788,7 +492,7 @@ class RedactedPlayer:
     # --- internals ------------------------------------------------------------------------------------
 
     def _control(self) -> None:
-        _guard_not_in_callback()
+        guard_not_in_callback()
         if self._finalizer is not None and not self._finalizer.alive:
             raise RuntimeError("the player has been released")
         self.open()
@@ -805,7 +509,7 @@ class RedactedPlayer:
             core.mute_wanted = True
         core.pipeline.forget_position()
         with controller.lock:
-            controller.seek = _Seek(t, target, time.monotonic(), landing and target is not None,
+            controller.seek = SeekInProgress(t, target, time.monotonic(), landing and target is not None,
                                     base_seq, old, issued_at=time.monotonic(), unsent=unsent)
         core.wake.set()
 
@@ -858,11 +562,13 @@ class RedactedPlayer:
                 self._controller.want_playing = False
         if state == PlayerState.ERROR:
             log.error("libvlc reported an error playing %s", self.clip_path.name)
-        if state in (PlayerState.ENDED, PlayerState.ERROR) or state == self._state:
+        if state in (PlayerState.ENDED, PlayerState.ERROR):
             self._state = state
+        # Otherwise the state is the one the controls set (libvlc's events lag them, and a paused start
+        # plays for a moment): listeners are told the player's state, whichever event woke them.
         for listener in list(self._listeners):
             try:
-                listener(state)
+                listener(self._state)
             except Exception:
                 log.exception("player listener %r failed", listener)
 

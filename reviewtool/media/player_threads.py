@@ -1,0 +1,346 @@
+"""What runs on libvlc's threads and on the player's controller thread (used by `player.py`).
+
+libvlc calls `CallbackCore`'s lock/display/event callbacks on its own threads. They never call back into
+libvlc: they run the frame pipeline, record what they saw (latest frame, wanted mute state, events) and
+return. The `Controller` thread applies it: `audio_set_mute`, pausing a primed start, and landing a
+paused seek or a step exactly on its frame, working round the libvlc 3 behaviour in docs/player.md
+(paused seeks landing early, seeks lost when sent while pausing, ignored single steps).
+Neither object references the façade, so a forgotten player can be collected and its finalizer
+(`shutdown_vlc`) stop libvlc while the ctypes callbacks are still referenced.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from reviewtool.media.frame_pipeline import FramePipeline
+from reviewtool.media.frame_pool import DisplayedFrame
+
+log = logging.getLogger(__name__)
+
+#: Muted while no new frame has been identified for this long during play (a stalled picture with
+#: audio running on would otherwise carry the sound past a mute range).
+STALL_MUTE_S = 0.3
+#: A seek keeps audio muted until a frame this close to the target is identified, or this time passes.
+SEEK_LANDING_S = 1.0
+SEEK_TIMEOUT_S = 4.0
+#: Single steps towards a paused seek's exact frame: at most this many, each waiting for a new picture.
+LANDING_MAX_STEPS = 30
+LANDING_STEP_WAIT_S = 0.15
+LANDING_MAX_RESEEKS = 2
+SEEK_REISSUE_S = 1.0
+PAUSE_SETTLE_S = 0.3
+#: A paused seek this few frames ahead is done by single steps; going back, it aims this much earlier.
+NEAR_FRAMES = 10
+NEAR_BACK_S = 0.05
+_CONTROLLER_TICK_S = 0.04
+_ALIGN = 64
+
+in_callback = threading.local()
+
+
+def aligned_frame(height: int, width: int) -> np.ndarray:
+    """An HxWx4 uint8 buffer whose start is 64-byte aligned (libvlc requires 32)."""
+    raw = np.zeros(height * width * 4 + _ALIGN, dtype=np.uint8)
+    offset = (-raw.ctypes.data) % _ALIGN
+    return raw[offset:offset + height * width * 4].reshape(height, width, 4)
+
+
+class CallbackCore:
+    """Everything libvlc's threads touch. Holds no reference to the façade, so the façade can be
+    collected (its finalizer then stops VLC) while the ctypes callbacks stay alive with this object."""
+
+    def __init__(self, pipeline: FramePipeline, width: int, height: int) -> None:
+        self.pipeline = pipeline
+        self.sources = [aligned_frame(height, width) for _ in range(3)]
+        self._next_source = 0
+        self.lock = threading.Lock()
+        self.frame_cv = threading.Condition(self.lock)
+        self.sinks: list[Callable[[DisplayedFrame], None]] = []
+        self.latest: DisplayedFrame | None = None
+        self.last_identified: DisplayedFrame | None = None
+        self.last_new_frame_at = 0.0  # monotonic time a different frame was last identified
+        self.repeats = 0  # consecutive pictures identified as the last identified frame
+        self.latest_at = 0.0  # monotonic time of the latest picture
+        self.mute_wanted = True
+        self.events: collections.deque[tuple[str, float]] = collections.deque()
+        self.wake = threading.Event()
+        self.callbacks: tuple[Any, ...] = ()
+
+    # --- libvlc callbacks (VLC threads): record, hand over, return ----------------------------------
+
+    def on_lock(self, opaque: Any, planes: Any) -> int:
+        in_callback.active = True
+        try:
+            number = self._next_source
+            self._next_source = (number + 1) % len(self.sources)
+            planes[0] = self.sources[number].ctypes.data
+            return number + 1
+        finally:
+            in_callback.active = False
+
+    def on_unlock(self, opaque: Any, picture: Any, planes: Any) -> None:
+        return None
+
+    def on_display(self, opaque: Any, picture: Any) -> None:
+        in_callback.active = True
+        try:
+            number = (int(picture) - 1) if picture else (self._next_source - 1) % len(self.sources)
+            frame, mute = self.pipeline.process(self.sources[number])
+            if frame is None:
+                with self.lock:
+                    self.mute_wanted = self.mute_wanted or mute
+                self.wake.set()
+                return
+            now = time.monotonic()
+            with self.lock:
+                previous = self.last_identified
+                self.latest = frame
+                self.latest_at = now
+                if frame.frame_index is not None:
+                    if previous is None or previous.frame_index != frame.frame_index:
+                        self.last_new_frame_at = now
+                        self.repeats = 1
+                    else:
+                        self.repeats += 1
+                    self.last_identified = frame
+                self.mute_wanted = mute
+                sinks = list(self.sinks)
+                self.frame_cv.notify_all()
+            self.wake.set()
+            for sink in sinks:
+                try:
+                    sink(frame)
+                except Exception:
+                    log.exception("frame sink %r failed", sink)
+        except BaseException:  # never let anything propagate into libvlc
+            log.exception("display callback failed")
+        finally:
+            in_callback.active = False
+
+    def on_event(self, event: Any) -> None:
+        in_callback.active = True
+        try:
+            self.events.append((str(event.type), time.monotonic()))
+            self.wake.set()
+        finally:
+            in_callback.active = False
+
+
+def guard_not_in_callback() -> None:
+    if getattr(in_callback, "active", False):
+        raise RuntimeError("player controls must not be called from a libvlc callback (a frame sink)")
+
+
+@dataclass(slots=True)
+class SeekInProgress:
+    """A seek in progress: audio stays muted until it lands; a paused one is stepped onto its frame."""
+
+    t: float
+    target: int | None
+    started: float
+    landing: bool
+    base_seq: int  # pictures up to this sequence number were shown before the seek
+    old_index: int | None  # the frame on screen when it began (libvlc shows it a little longer)
+    steps: int = 0
+    stepped_from: int | None = None
+    stepped_at: float = 0.0
+    reseeks: int = 0
+    issued_at: float = 0.0
+    unsent: bool = False  # a paused seek waits for the paused picture to settle before set_time
+
+
+class Controller(threading.Thread):
+    """Applies what the callbacks recorded: mute state, paused start, paused-seek landing, events."""
+
+    def __init__(self, core: CallbackCore, mp: Any, index_pts: np.ndarray | None, stall_s: float,
+                 notify: Callable[[str], None]) -> None:
+        super().__init__(name="reviewtool-player-control", daemon=True)
+        self.core = core
+        self.mp = mp
+        self.index_pts = index_pts
+        self.stall_s = stall_s
+        self.notify = notify
+        self.stopping = False
+        self.applied_mute: bool | None = None
+        self.mute_log: collections.deque[tuple[float, float | None, bool]] = collections.deque(maxlen=5000)
+        self.want_playing = False
+        self.lock = threading.Lock()
+        # paused start: pause as soon as a picture after this sequence number is shown
+        self.pause_after_seq: int | None = None
+        self.seek: SeekInProgress | None = None
+        self.vlc_paused = False  # libvlc has confirmed our latest pause (Paused event after it)
+        self.pause_sent_at = 0.0
+        self.seek_timeouts = 0
+
+    def run(self) -> None:
+        while not self.stopping:
+            self.core.wake.wait(_CONTROLLER_TICK_S)
+            self.core.wake.clear()
+            if self.stopping:
+                break
+            try:
+                self._tick()
+            except Exception:
+                log.exception("player controller tick failed")
+
+    def _tick(self) -> None:
+        while self.core.events:
+            name, at = self.core.events.popleft()
+            if name.endswith("MediaPlayerPaused"):
+                self.vlc_paused = at >= self.pause_sent_at  # not a stale event of an earlier pause
+            elif name.endswith(("MediaPlayerPlaying", "MediaPlayerStopped", "MediaPlayerEndReached")):
+                self.vlc_paused = False
+            self.notify(name)
+        now = time.monotonic()
+        with self.core.lock:
+            latest = self.core.latest
+            last = self.core.last_identified
+            repeats = self.core.repeats
+            wanted = self.core.mute_wanted
+            last_new = self.core.last_new_frame_at
+        with self.lock:
+            if self.pause_after_seq is not None and latest is not None and latest.seq > self.pause_after_seq:
+                self.pause_after_seq = None
+                self.send_pause()
+            if self.seek is not None:
+                wanted = True
+                self._advance_seek(self.seek, last, repeats, now)
+            if self.pause_after_seq is not None:
+                wanted = True
+        if self.want_playing and now - last_new > self.stall_s:
+            wanted = True
+        if wanted != self.applied_mute:
+            self.mp.audio_set_mute(bool(wanted))
+            self.applied_mute = wanted
+            self.mute_log.append((now, last.pts if last is not None else None, wanted))
+
+    def send_pause(self) -> None:
+        self.pause_sent_at = time.monotonic()
+        self.vlc_paused = False
+        self.mp.set_pause(1)
+
+    def send_play(self) -> None:
+        self.vlc_paused = False
+        self.mp.set_pause(0)
+
+    def _send_seek(self, seek: SeekInProgress, last: DisplayedFrame | None, now: float, back: float = 0.0) -> None:
+        """set_time (`back` seconds before the target), then wait for a picture after the one now
+        shown, and not of the same frame."""
+        seek.issued_at = now
+        seek.base_seq = self.core.latest.seq if self.core.latest is not None else 0
+        seek.old_index = None if last is None else last.frame_index
+        seek.steps = 0
+        seek.stepped_from = None
+        self.mp.set_time(int(math.floor(max(0.0, seek.t - back) * 1000)))
+
+    def _advance_seek(self, seek: SeekInProgress, last: DisplayedFrame | None, repeats: int,
+                      now: float) -> None:
+        if now - seek.started > SEEK_TIMEOUT_S:
+            log.warning("seek to %.3f s not completed in %.1f s (showing frame %s)", seek.t, SEEK_TIMEOUT_S,
+                        None if last is None else last.frame_index)
+            self.seek = None
+            self.seek_timeouts += 1
+            return
+        if seek.unsent:
+            # A seek sent while libvlc is still pausing is often lost or misplaced (seen: paused for good
+            # on the old picture; or a jump 10 frames past the target), and its Paused event comes at
+            # once, before the picture stops. So a paused seek waits for the picture to settle (the
+            # same frame delivered twice).
+            settled = self.vlc_paused and (repeats >= 2 if self.index_pts is not None
+                                           else now - seek.started > PAUSE_SETTLE_S)
+            if settled or now - seek.started > SEEK_REISSUE_S:
+                seek.unsent = False
+                shown = None if last is None else last.frame_index
+                if seek.target is None or shown is None or not 0 <= seek.target - shown <= NEAR_FRAMES:
+                    # Landing a few frames early must not land on the frame already shown (then the
+                    # landing could not be told from the old picture): going back, aim further back.
+                    near_back = shown is not None and seek.target is not None and 0 < shown - seek.target
+                    self._send_seek(seek, last, now, back=NEAR_BACK_S if near_back else 0.0)
+                    return
+                # A few frames ahead: no seek, just single steps from the frame shown.
+                seek.base_seq = last.seq - 1
+                seek.old_index = None
+            else:
+                return
+        # Should one be lost all the same (no picture at all for a while, where a paused libvlc
+        # re-delivers every ~70 ms, or settled on the old one), send it once more.
+        if seek.landing and self.vlc_paused and now - seek.issued_at > SEEK_REISSUE_S \
+                and seek.reseeks < LANDING_MAX_RESEEKS and (
+                    now - self.core.latest_at > SEEK_REISSUE_S
+                    or (seek.steps == 0 and repeats >= 2 and last is not None
+                        and last.frame_index == seek.old_index != seek.target)):
+            seek.reseeks += 1
+            self._send_seek(seek, last, now)
+            return
+        if last is None or last.seq <= seek.base_seq or last.frame_index is None or last.pts is None:
+            return
+        if not seek.landing:
+            if abs(last.pts - seek.t) <= SEEK_LANDING_S:
+                self.seek = None
+            return
+        assert seek.target is not None
+        if seek.steps == 0 and last.frame_index == seek.old_index != seek.target and seek.reseeks == 0:
+            # Still the picture from before the seek -- or libvlc landed on that very frame, which only
+            # the re-send (after SEEK_REISSUE_S) tells apart; after it, the frame counts as landed.
+            return
+        # Decide on a settled picture: libvlc confirmed paused and re-delivering the same frame (or,
+        # as it sometimes stops re-delivering, no picture for a while). Commands sent before that race
+        # with it (seen: a seek sent while pausing lost for good, a step sent as the previous step's
+        # picture arrives ignored). Reaching the target by a step needs no settling.
+        stepped = seek.steps > 0 and last.frame_index != seek.stepped_from
+        if last.frame_index == seek.target and stepped:
+            self.seek = None
+            return
+        if not self.vlc_paused or (repeats < 2 and now - self.core.latest_at < PAUSE_SETTLE_S):
+            return
+        if last.frame_index == seek.target:
+            self.seek = None
+            return
+        if last.frame_index > seek.target:
+            if seek.reseeks >= LANDING_MAX_RESEEKS or self.index_pts is None:
+                self.seek = None
+                return
+            # Overshot: a paused start stops a frame or two late, and a seek to just before a keyframe
+            # can land on it. Seek again, earlier each time; single steps then walk onto the target.
+            seek.reseeks += 1
+            self._send_seek(seek, last, now, back=0.25 * seek.reseeks)
+            return
+        if seek.steps >= LANDING_MAX_STEPS:
+            self.seek = None
+            return
+        if seek.stepped_from is None or last.frame_index != seek.stepped_from \
+                or now - seek.stepped_at > LANDING_STEP_WAIT_S:  # a step that showed nothing: again
+            self.mp.next_frame()
+            seek.steps += 1
+            seek.stepped_from = last.frame_index
+            seek.stepped_at = now
+
+
+def shutdown_vlc(instance: Any, mp: Any, controller: Controller | None, core: CallbackCore) -> None:
+    """Stop and free libvlc; runs from release(), garbage collection of the player, or atexit."""
+    if getattr(in_callback, "active", False):  # never stop VLC from inside its own thread
+        threading.Thread(target=shutdown_vlc, args=(instance, mp, controller, core), daemon=False).start()
+        return
+    if controller is not None:
+        controller.stopping = True
+        core.wake.set()
+    try:
+        if mp is not None:
+            mp.stop()
+            mp.release()
+        if instance is not None:
+            instance.release()
+    except Exception:
+        log.exception("releasing libvlc failed")
+    if controller is not None and controller.is_alive() and controller is not threading.current_thread():
+        controller.join(timeout=2.0)
+    core.callbacks = ()  # libvlc is gone: the ctypes callbacks may now be freed
