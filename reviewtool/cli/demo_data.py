@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -23,6 +24,9 @@ from reviewtool.core.sampling import SamplingSpec
 from reviewtool.core.sampling_service import SamplingService
 from reviewtool.core.stop_import import StopImportService
 from reviewtool.progress import Job, Progress, run_to_end
+
+if TYPE_CHECKING:
+    from reviewtool.media.synth import ClipTruth
 
 LONDON = ZoneInfo("Europe/London")
 AREAS = ("Sheffield North", "Sheffield South", "Rotherham")
@@ -88,9 +92,20 @@ DEMO_USERS = (
 )
 
 
-def write_force_export(path: Path, *, stops: int, clips: int, today: date, seed: int = 7) -> tuple[list[str], date]:
-    """Write a force-export CSV.  Returns the clip file names it references and the first local day of
-    the focus period: the focus area's most recent stops, all but two of which have a clip."""
+@dataclass(frozen=True)
+class DemoFootagePlan:
+    """Which clips the force export names: `recent` for the planned session (the focus area's latest
+    stops, all but two with a clip), `past` for last month's finished meeting (one stop without)."""
+
+    recent: list[str]
+    recent_from: date
+    past: list[str]
+    past_from: date | None
+    past_to: date | None
+
+
+def write_force_export(path: Path, *, stops: int, clips: int, today: date, seed: int = 7) -> DemoFootagePlan:
+    """Write a force-export CSV whose Footage column names the demo clips."""
     rng = random.Random(seed)
     officers = [(f"SY{4100 + i}", AREAS[i % 3], TEAMS[i % 4]) for i in range(30)]
     start = datetime.combine(today - timedelta(days=90), datetime.min.time(), LONDON)
@@ -118,34 +133,52 @@ def write_force_export(path: Path, *, stops: int, clips: int, today: date, seed:
                      rng.choice(_OBJECT_FOR_POWER[power]), outcome,
                      "True" if outcome != "A no further action disposal" else rng.choice(["False", "False", "True"]),
                      "False" if person else "", officer, team, area, "", rng.choice(_GROUNDS)])
-    # The focus area's most recent stops carry the clips (one or two stops without footage stay a finding).
     rows.sort(key=lambda r: r[2])
-    focus = [r for r in rows if r[18] == FOCUS_AREA][-(clips + 2):]
-    for row, name in zip(focus[:clips], clip_names):
+    focus_rows = [r for r in rows if r[18] == FOCUS_AREA]
+    n_past = clips // 3 if clips >= 6 else 0
+    past_names, recent_names = clip_names[:n_past], clip_names[n_past:]
+    recent = focus_rows[-(len(recent_names) + 2):]
+    for row, name in zip(recent, recent_names):
         row[19] = name
+    past_from = past_to = None
+    if n_past:
+        older = [r for r in focus_rows if _local_day(r[2]) <= today - timedelta(days=35)][-(n_past + 1):]
+        for row, name in zip(older[1:], past_names):
+            row[19] = name
+        past_from, past_to = _local_day(older[0][2]), _local_day(older[-1][2])
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(rows)
-    first_day = datetime.fromisoformat(focus[0][2]).astimezone(LONDON).date()
-    return clip_names, first_day
+    return DemoFootagePlan(recent_names, _local_day(recent[0][2]), past_names, past_from, past_to)
 
 
-def make_demo_clips(folder: Path, names: list[str], seed: int = 11) -> "Job[list[Path]]":
-    from reviewtool.media.synth import make_clip
+def _local_day(iso_utc: str) -> date:
+    return datetime.fromisoformat(iso_utc).astimezone(LONDON).date()
+
+
+def make_demo_clips(folder: Path, names: list[str], seed: int = 11) -> "Job[dict[str, tuple[Path, ClipTruth]]]":
+    """Make (or reuse) the synthetic clips; each clip's known face positions are kept beside it."""
+    from reviewtool.media.synth import ClipTruth, make_clip
 
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
+    clips: dict[str, tuple[Path, ClipTruth]] = {}
     for n, name in enumerate(names):
         yield Progress(n, len(names), f"making {name}")
         path = folder / name
-        if not path.exists():
-            make_clip(path, duration_s=rng.choice([20, 25, 30, 40, 60]) if n else 20, width=640, height=360,
-                      fps=rng.choice([25.0, 30.0]), vfr=(n == 1), seed=seed + n, faces=rng.choice([1, 2, 3]))
-        paths.append(path)
+        truth_path = folder / f"{name}.truth.json"
+        duration = rng.choice([20, 25, 30, 40, 60]) if n else 20
+        fps, faces = rng.choice([25.0, 30.0]), rng.choice([1, 2, 3])
+        if path.exists() and truth_path.exists():
+            truth = ClipTruth.from_json(truth_path.read_text(encoding="utf-8"))
+        else:
+            truth = make_clip(path, duration_s=duration, width=640, height=360, fps=fps, vfr=(n == 1),
+                              seed=seed + n, faces=faces)
+            truth_path.write_text(truth.to_json(), encoding="utf-8")
+        clips[name] = (path, truth)
     yield Progress(len(names), len(names), "clips ready")
-    return paths
+    return clips
 
 
 def build_demo(directory: Path, *, stops: int = 300, clips: int = 10, today: date | None = None) -> "Job[Database]":
@@ -172,7 +205,7 @@ def build_demo(directory: Path, *, stops: int = 300, clips: int = 10, today: dat
 
     yield Progress(1, 5, "stop records")
     export = directory / "stops-force-export.csv"
-    clip_names, focus_from = write_force_export(export, stops=stops, clips=clips, today=today)
+    plan = write_force_export(export, stops=stops, clips=clips, today=today)
     run_to_end(StopImportService(db).import_files(liaison, [export]))
     with db.session() as s:
         supervisor = s.scalar(select(User).where(User.username == "supervisor"))
@@ -180,17 +213,29 @@ def build_demo(directory: Path, *, stops: int = 300, clips: int = 10, today: dat
             officer.supervisor_id = supervisor.id
 
     yield Progress(2, 5, "footage")
-    paths = yield from make_demo_clips(directory / "footage", clip_names)
+    made = yield from make_demo_clips(directory / "footage", plan.past + plan.recent)
     yield Progress(3, 5, "indexing footage")
-    outcomes = yield from FootageService(db).ingest(liaison, paths)
+    outcomes = yield from FootageService(db).ingest(liaison, [path for path, _ in made.values()])
     failed = [o.error for o in outcomes if o.error]
     if failed:
         raise RuntimeError("demo footage could not be ingested: " + "; ".join(failed))
+    truths = {o.footage_id: made[o.path.name][1] for o in outcomes if o.footage_id is not None}
 
-    yield Progress(4, 5, "planned session")
-    spec = SamplingSpec(seed="demo seed: 3 1 4 1 5 9", allocation="proportional", sample_size=min(6, clips),
-                        max_per_officer=2, require_footage=True,
-                        filters={"area": FOCUS_AREA, "from": focus_from.isoformat(), "to": today.isoformat()})
-    SamplingService(db).run(liaison, spec, session_name=f"Community Monitoring Group — {today:%B %Y}")
+    yield Progress(4, 5, "sessions")
+    sampling = SamplingService(db)
+    if plan.past:
+        from reviewtool.cli.demo_meeting import run_finished_meeting
+
+        last_month = today.replace(day=1) - timedelta(days=1)
+        past = SamplingSpec(seed="october dice: 6 2 5 5 1 4", allocation="proportional", sample_size=len(plan.past),
+                            max_per_officer=2, require_footage=True,
+                            filters={"area": FOCUS_AREA, "from": plan.past_from.isoformat(),
+                                     "to": plan.past_to.isoformat()})
+        outcome = sampling.run(liaison, past, session_name=f"Community Monitoring Group — {last_month:%B %Y}")
+        run_finished_meeting(db, outcome.session_id, truths)
+    spec = SamplingSpec(seed="demo seed: 3 1 4 1 5 9", allocation="proportional",
+                        sample_size=min(6, len(plan.recent)), max_per_officer=2, require_footage=True,
+                        filters={"area": FOCUS_AREA, "from": plan.recent_from.isoformat(), "to": today.isoformat()})
+    sampling.run(liaison, spec, session_name=f"Community Monitoring Group — {today:%B %Y}")
     yield Progress(5, 5, "done")
     return db
