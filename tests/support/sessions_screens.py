@@ -18,7 +18,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from reviewtool.cli.demo_data import FOCUS_AREA, write_force_export
+import csv
+import random
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
 from reviewtool.core.auth import Actor, UserService
 from reviewtool.core.db import Database
 from reviewtool.core.footage_service import FootageService
@@ -31,6 +35,18 @@ from reviewtool.media.redaction import RedactionSet
 from reviewtool.progress import run_to_end
 
 TODAY = date(2026, 3, 16)
+LONDON = ZoneInfo("Europe/London")
+AREAS = ("Sheffield North", "Sheffield South", "Rotherham")
+FOCUS_AREA = AREAS[0]
+_TYPES = ("Person search", "Person search", "Person search", "Person and Vehicle search", "Vehicle search")
+_POWERS = (("Misuse of Drugs Act 1971 (section 23)", "Controlled drugs"),
+           ("Police and Criminal Evidence Act 1984 (section 1)", "Stolen goods"),
+           ("Police and Criminal Evidence Act 1984 (section 1)", "Offensive weapons"))
+_OUTCOMES = ("A no further action disposal", "A no further action disposal", "Arrest", "Community resolution",
+             "Khat or Cannabis warning")
+_GROUNDS = ("Strong smell of cannabis; seen passing a small item to another person in an alley.",
+            "Matched the description circulated for a shop theft 20 minutes earlier.",
+            "Seen concealing an object in waistband on seeing police; recent knife-crime reports.")
 SESSION_NAME = "Community Monitoring Group — March 2026"
 SEED = "3 1 4 1 5 9 2 6"
 PANEL = (("panel1", "Amira Haddad"), ("panel2", "Tomasz Kowalski"), ("panel3", "Grace Okafor"))
@@ -69,6 +85,41 @@ def whole_picture_pixelated(sha256: str, duration_s: float) -> RedactionSet:
         "blank": [], "mute": []}, expected_sha256=sha256)
 
 
+def write_stops_csv(path: Path, *, stops: int, clips: int, today: date = TODAY) -> tuple[list[str], date]:
+    """A force-export CSV (the public columns plus Officer, Team, Area, Footage, Grounds). The focus
+    area's latest `clips + 2` stops are the meeting's: the first `clips` name a clip, two have none.
+    Returns the clip names and the local day of the first of those stops."""
+    rng = random.Random(7)
+    start = datetime.combine(today - timedelta(days=90), time(), LONDON)
+    rows = []
+    for n in range(stops):
+        when = (start + timedelta(minutes=rng.randrange(0, 88 * 24 * 60))).astimezone(timezone.utc)
+        kind = rng.choice(_TYPES)
+        power, wanted = rng.choice(_POWERS)
+        person = kind != "Vehicle search"
+        rows.append({
+            "Reference": f"SS-{when:%y%m}-{n + 1:05d}", "Type": kind, "Date": when.isoformat(timespec="seconds"),
+            "Part of a policing operation": "False", "Policing operation": "", "Latitude": "53.38",
+            "Longitude": "-1.47", "Gender": rng.choice(["Male", "Female"]) if person else "",
+            "Age range": rng.choice(["18-24", "25-34"]) if person else "",
+            "Self-defined ethnicity": "White - English/Welsh/Scottish/Northern Irish/British" if person else "",
+            "Officer-defined ethnicity": "White" if person else "", "Legislation": power, "Object of search": wanted,
+            "Outcome": rng.choice(_OUTCOMES), "Outcome linked to object of search": "False",
+            "Removal of more than just outer clothing": "False" if person else "",
+            "Officer": f"SY{4100 + rng.randrange(12)}", "Team": "Response A", "Area": AREAS[n % 3], "Footage": "",
+            "Grounds": rng.choice(_GROUNDS)})
+    rows.sort(key=lambda r: r["Date"])
+    focus = [r for r in rows if r["Area"] == FOCUS_AREA][-(clips + 2):]
+    names = [f"BWV-{today:%Y%m}-{n:04d}.mp4" for n in range(1, clips + 1)]
+    for row, name in zip(focus, names):
+        row["Footage"] = name
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return names, datetime.fromisoformat(focus[0]["Date"]).astimezone(LONDON).date()
+
+
 def build_meeting_db(folder: Path, *, clips: int = 3) -> MeetingDb:
     from reviewtool.media.synth import make_clip
 
@@ -87,7 +138,7 @@ def build_meeting_db(folder: Path, *, clips: int = 3) -> MeetingDb:
             initials = "".join(part[0] for part in name.split()).upper()
             s.add(PanelMember(name=name, initials=initials, user_id=user.id))
     export = folder / "stops.csv"
-    clip_names, focus_from = write_force_export(export, stops=60, clips=clips, today=TODAY)
+    clip_names, focus_from = write_stops_csv(export, stops=60, clips=clips)
     run_to_end(StopImportService(db).import_files(LIAISON, [export]))
     paths, truths = [], {}
     for n, name in enumerate(clip_names):

@@ -123,7 +123,8 @@ def test_presenter_shows_only_redacted_frames_and_black_otherwise(qtbot, meeting
         app_events().unlocked.emit()
     assert presenter.source is facade
 
-    window.go(1)  # next item has no footage: black between items, the old player let go
+    # to a stop without footage: black between items, and the old player let go
+    window.items.setCurrentRow(next(n for n, it in enumerate(window.view.items) if it.no_footage))
     assert window.item.no_footage
     assert facade.released and window.facade is None
     assert presenter.frame() is None

@@ -170,3 +170,50 @@ def test_drawing_creates_the_session_and_shows_a_printable_certificate(qtbot, me
     dialog.accept()
     area.reload(select=dialog.session_id)
     assert area.current_session_id() == dialog.session_id
+
+
+def test_planning_service_on_both_backends(db, tmp_path):
+    """The dialog's Qt-free service: previews, values, span, certificate PDF (audited) and the rubric."""
+    from sqlalchemy import func, select
+
+    from support.sessions_screens import write_stops_csv
+    from reviewtool.core.auth import Actor
+    from reviewtool.core.errors import PermissionDenied
+    from reviewtool.core.models import AuditEvent
+    from reviewtool.core.sampling import SamplingSpec
+    from reviewtool.core.sampling_service import SamplingFilters
+    from reviewtool.core.stop_import import StopImportService
+    from reviewtool.progress import run_to_end
+
+    export = tmp_path / "stops.csv"
+    write_stops_csv(export, stops=80, clips=0)
+    run_to_end(StopImportService(db).import_files(LIAISON, [export]))
+    planning = PlanningService(db)
+    filters = SamplingFilters(area=AREA, date_from=FROM, date_to=TO)
+    preview = planning.preview(LIAISON, filters, "type")
+    with export.open(encoding="utf-8") as fh:
+        expected = Counter(row["Type"] for row in csv.DictReader(fh)
+                           if row["Area"] == AREA and FROM <= datetime.fromisoformat(row["Date"]).astimezone(LONDON)
+                           .date() <= TO)
+    assert preview.counts() == dict(expected) and preview.with_footage == 0
+    assert sum(preview.proportional_quotas(5).values()) == 5
+    assert set(planning.values(LIAISON, "type", filters)) == set(expected)
+    span = planning.span(LIAISON)
+    assert span.stops == 80 and AREA in span.areas and span.first_day <= FROM
+    with pytest.raises(PermissionDenied):
+        planning.preview(Actor(username="sam", role="supervisor"), filters, None)
+
+    outcome = SamplingService(db).run(LIAISON, SamplingSpec(seed=SEED, sample_size=3, filters=filters.as_json()),
+                                      session_name="Backend check")
+    with db.read() as s:
+        before = s.scalar(select(func.count()).select_from(AuditEvent))
+    pdf = planning.certificate_pdf(LIAISON, outcome.run_id, seed_commitment(SEED))
+    assert pdf.startswith(b"%PDF")
+    with db.read() as s:
+        last = s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == before + 1
+    assert (last.action, last.object_type, last.details["kind"]) == ("disclosure.report", "sampling_run", "certificate")
+    assert planning.run_for_session(LIAISON, outcome.session_id).seed == SEED
+    assert planning.rubric_for_session(LIAISON, outcome.session_id).key == "default"
+    with pytest.raises(PermissionDenied):  # a panel member not recorded present sees nothing
+        planning.rubric_for_session(Actor(username="nobody", role="panel"), outcome.session_id)

@@ -32,7 +32,8 @@ from reviewtool.core.paths import data_dir
 from reviewtool.core.planning import PlanningService, RunSummary, certificate_json, stratum_label
 from reviewtool.core.sampling import seed_commitment
 from reviewtool.ui.context import AppContext
-from reviewtool.ui.sessions.common import OK_COLOUR, PROBLEM_COLOUR, attempt, heading, open_file, quiet
+from reviewtool.core.errors import ValidationError
+from reviewtool.ui.sessions.common import OK_COLOUR, PROBLEM_COLOUR, attempt, heading, open_file, quiet, show_problem
 
 
 def _selectable(text: str) -> QLabel:
@@ -151,11 +152,16 @@ class CertificateView(QWidget):
         pdf: list[bytes] = []
         ok = attempt(self, lambda: pdf.append(service.certificate_pdf(self.ctx.actor, self.run.run_id,
                                                                        self.published_commitment)))
-        if ok:
+        if not ok:
+            return False
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(pdf[0])
-            self.last_pdf = path
-        return ok
+        except OSError as exc:
+            show_problem(self, ValidationError(f"{path}: the PDF could not be written ({exc.strerror or exc})"))
+            return False
+        self.last_pdf = path
+        return True
 
     def save_pdf(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Save the sampling certificate", f"{self._base_name()}.pdf",
@@ -173,7 +179,10 @@ class CertificateView(QWidget):
         name, _ = QFileDialog.getSaveFileName(self, "Save the certificate file", f"{self._base_name()}.json",
                                               "Certificate (*.json)")
         if name:
-            Path(name).write_text(certificate_json(self.run.certificate), encoding="utf-8")
+            try:
+                Path(name).write_text(certificate_json(self.run.certificate), encoding="utf-8")
+            except OSError as exc:
+                show_problem(self, ValidationError(f"{name}: the file could not be written ({exc.strerror or exc})"))
 
 
 class CertificateDialog(QDialog):

@@ -17,6 +17,7 @@ close) ask first; a stale edit says "changed by someone else -- reload" and over
 from __future__ import annotations
 
 import logging
+import weakref
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -354,10 +355,13 @@ class MeetingWindow(QMainWindow):
             return
         self.clip.show_notice(f"Opening {item.footage.file_name}…\n\n(checking the file is the one ingested)")
         footage_id = item.footage.id
-        actor, session_id = self.ctx.actor, self.session_id
-        run_task(self, lambda: self.playback.open_redacted(actor, footage_id, session_id),
-                 lambda player: self._player_ready(generation, player),
-                 on_error=lambda exc: self._player_failed(generation, exc), title="Opening the clip")
+        actor, session_id, playback = self.ctx.actor, self.session_id, self.playback
+        window = weakref.ref(self)
+        # No parent for the task: if this window is gone when the player arrives, the player must
+        # still be released (a libvlc player left running aborts Python at exit).
+        run_task(None, lambda: playback.open_redacted(actor, footage_id, session_id),
+                 lambda player: _deliver_player(window, generation, player),
+                 on_error=lambda exc: _deliver_failure(window, generation, exc), title="Opening the clip")
 
     def _player_ready(self, generation: int, player) -> None:
         if generation != self._open_generation or self._closing:
@@ -568,3 +572,23 @@ class MeetingWindow(QMainWindow):
         super().closeEvent(event)
         self.closed.emit()
 
+
+def _alive(window_ref: "weakref.ref[MeetingWindow]") -> MeetingWindow | None:
+    window = window_ref()
+    return window if window is not None and shiboken6.isValid(window) else None
+
+
+def _deliver_player(window_ref: "weakref.ref[MeetingWindow]", generation: int, player) -> None:
+    window = _alive(window_ref)
+    if window is None:
+        player.release()
+        return
+    window._player_ready(generation, player)
+
+
+def _deliver_failure(window_ref: "weakref.ref[MeetingWindow]", generation: int, exc: BaseException) -> None:
+    window = _alive(window_ref)
+    if window is not None:
+        window._player_failed(generation, exc)
+    elif not isinstance(exc, ReviewtoolError):
+        raise exc

@@ -459,7 +459,13 @@ class PlanningDialog(QDialog):
     def _load_values(self, row: WhereRow) -> None:
         field = row.field.currentData()
         run_task(self, lambda: self._planning.values(self.ctx.actor, field), row.set_values,
-                 on_error=lambda exc: None, title="Reading values")
+                 on_error=self._values_failed, title="Reading values")
+
+    def _values_failed(self, exc: BaseException) -> None:
+        # The list of values only saves typing; without it a value can still be typed.
+        if not isinstance(exc, ReviewtoolError):
+            raise exc
+        self.span_label.setText(f"The values of that field could not be listed ({exc}); type one instead.")
 
     def filters(self) -> SamplingFilters:
         where = {}
