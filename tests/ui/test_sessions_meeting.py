@@ -219,3 +219,18 @@ def test_the_meeting_runs_from_the_keyboard(qtbot, meeting):
 
     answer_next_box(qtbot, "Close")
     qtbot.keyClick(window, Qt.Key.Key_F1)
+
+
+def test_the_area_closes_its_meeting_windows_when_the_app_shuts_down(qtbot, meeting):
+    db, window = meeting
+    window.close()
+    from reviewtool.ui.sessions.area import SessionsArea
+
+    area = SessionsArea(AppContext(db=db, actor=LIAISON))
+    qtbot.addWidget(area)
+    opened = area.open_meeting(window.session_id)
+    assert area.open_meeting(window.session_id) is opened  # one window per session
+    qtbot.waitUntil(lambda: opened.facade is not None, timeout=WAIT_MS)
+    facade = opened.facade
+    area.shutdown()
+    assert facade.released and not area.meetings

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
@@ -148,7 +148,8 @@ class SessionsArea(QWidget):
         window = self.meetings.get(session_id)
         if window is not None and shiboken6.isValid(window):
             window.showNormal()
-            window.raise_()
+            if QGuiApplication.platformName() != "offscreen":  # no stacking order there (Qt warns)
+                window.raise_()
             window.activateWindow()
             return window
         try:
@@ -170,11 +171,15 @@ class SessionsArea(QWidget):
             self.page.reload()
         self.reload()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt)
+    def shutdown(self) -> None:
+        """Called by the main window before it closes (and on signing out): the meeting windows close,
+        committing any text being typed and releasing their players; My session stops polling."""
         for window in list(self.meetings.values()):
             if shiboken6.isValid(window):
                 window.close()
-        super().closeEvent(event)
+        self.meetings.clear()
+        if self.my_session is not None:
+            self.my_session.shutdown()
 
 
 def _entry_text(name: str, status: str, items: int) -> str:

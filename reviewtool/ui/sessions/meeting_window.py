@@ -166,7 +166,7 @@ class MeetingWindow(QMainWindow):
 
         self._show_view()
         self._fill_screen_choices()
-        self.screen_combo.setCurrentIndex(max(0, self.screen_combo.findData(self.screens.default_choice())))
+        self._presenter_placed = False
         first = next((n for n, it in enumerate(self.view.items) if it.status not in ("removed", "agreed")), 0)
         if self.view.items:
             self.items.setCurrentRow(first)
@@ -560,6 +560,14 @@ class MeetingWindow(QMainWindow):
         dialog.exec()
 
     # --- closing ----------------------------------------------------------------------------------------
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().showEvent(event)
+        if not self._presenter_placed:
+            # Once this window is on a screen: the presenter goes to another screen if there is one
+            # (black until a clip is shown), otherwise it waits for one to be connected.
+            self._presenter_placed = True
+            self.choose_presenter(self.screens.default_choice())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt)
         self._closing = True

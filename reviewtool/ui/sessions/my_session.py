@@ -262,3 +262,8 @@ class MySessionView(QWidget):
         else:
             self.consensus_label.setText(f"Consensus: {consensus.rag.upper()} — {consensus.summary or 'no summary'}")
             self.consensus_label.setStyleSheet(rag_chip_style(consensus.rag) + " padding:6px;")
+
+    def shutdown(self) -> None:
+        self.timer.stop()
+        if self.form is not None:
+            self.form.flush()
