@@ -10,7 +10,7 @@ Each item gets its own player from `PlaybackService.open_redacted` (the privacy 
 redactions only, audited), opened off the GUI thread because it re-hashes the clip. Switching item
 first blanks the presenter and releases the previous player.
 
-The whole meeting can be run from the keyboard (F1 lists the keys). Irreversible steps (reveal,
+The whole meeting can be run from the keyboard (`meeting_keys`; F1 lists the keys). Irreversible steps (reveal,
 close) ask first; a stale edit says "changed by someone else -- reload" and overwrites nothing.
 """
 
@@ -21,18 +21,16 @@ import weakref
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QSplitter,
     QTabWidget,
-    QTextBrowser,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -49,7 +47,8 @@ from reviewtool.ui.app_events import app_events
 from reviewtool.ui.context import AppContext
 from reviewtool.ui.sessions.clip_page import ClipPage
 from reviewtool.ui.sessions.comments_panel import CommentsPanel
-from reviewtool.ui.sessions.common import STATUS_WORDS, ask_reason, attempt, confirm, show_problem
+from reviewtool.ui.sessions.common import STATUS_WORDS, ask_reason, attempt, confirm
+from reviewtool.ui.sessions.meeting_keys import CLIP, REVIEW, SCORING, KeysDialog, install_shortcuts
 from reviewtool.ui.sessions.presenter import OFF, WINDOW, PresenterScreens, PresenterWindow, describe_screen
 from reviewtool.ui.sessions.review_page import ReviewPage
 from reviewtool.ui.sessions.session_page import confirm_and_close
@@ -62,25 +61,7 @@ from reviewtool.ui.video.player_facade import PlayerFacade
 log = logging.getLogger(__name__)
 
 REFRESH_MS = 8000
-CLIP, SCORING, REVIEW = 0, 1, 2
 
-KEYS = (
-    ("Page Down, Alt+Down", "Next item"),
-    ("Page Up, Alt+Up", "Previous item"),
-    ("K, or Space on the clip", "Play / pause (goes to the clip)"),
-    ("J / L", "Back / forward 5 seconds"),
-    (", / .", "Previous / next frame"),
-    ("Ctrl+1, Ctrl+2, Ctrl+3", "Clip / Scoring / Reveal and consensus"),
-    ("Alt+1 … Alt+9", "Scoring form of member 1 … 9"),
-    ("1 … 9, Delete", "On a scoring row: choose an answer, clear it"),
-    ("Up / Down", "On a scoring row: previous / next row"),
-    ("Ctrl+R", "Reveal the answers (asks first)"),
-    ("Ctrl+M", "Comment at the time on screen"),
-    ("Ctrl+Enter", "Record the consensus"),
-    ("B", "Black presenter screen on / off"),
-    ("F5", "Reload from the database"),
-    ("F1", "This list"),
-)
 STATUS_MARKS = {"pending": "○", "shown": "◐", "revealed": "◑", "agreed": "●", "removed": "✕"}
 
 
@@ -214,31 +195,7 @@ class MeetingWindow(QMainWindow):
         bar.addAction(self.close_session_action)
 
     def _build_shortcuts(self) -> None:
-        def key(sequence: str, slot, widget: QWidget | None = None,
-                context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut) -> None:
-            shortcut = QShortcut(QKeySequence(sequence), widget or self)
-            shortcut.setContext(context)
-            shortcut.activated.connect(slot)
-
-        for seq in ("PgDown", "Alt+Down"):
-            key(seq, lambda: self.go(1))
-        for seq in ("PgUp", "Alt+Up"):
-            key(seq, lambda: self.go(-1))
-        key("K", self.play_pause)
-        key("Space", self.play_pause, self.clip, Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        key("J", lambda: self._on_clip(lambda: self.clip.skip(-5.0)))
-        key("L", lambda: self._on_clip(lambda: self.clip.skip(5.0)))
-        key(",", lambda: self._on_clip(self.clip.step_back))
-        key(".", lambda: self._on_clip(self.clip.step))
-        for n, page in enumerate((CLIP, SCORING, REVIEW), start=1):
-            key(f"Ctrl+{n}", lambda p=page: self.show_page(p))
-        for n in range(1, 10):
-            key(f"Alt+{n}", lambda m=n - 1: self.score_member(m))
-        key("Ctrl+R", self.reveal)
-        key("Ctrl+M", self.comment_now)
-        key("B", lambda: self.black_action.toggle())
-        key("F5", self.refresh)
-        key("F1", self.show_keys)
+        install_shortcuts(self)
 
     # --- session data -----------------------------------------------------------------------------------
 
@@ -474,7 +431,7 @@ class MeetingWindow(QMainWindow):
 
     # --- playing ----------------------------------------------------------------------------------------
 
-    def _on_clip(self, action) -> None:
+    def on_clip(self, action) -> None:
         if self.tabs.currentIndex() != CLIP:
             self.show_page(CLIP)
         action()
@@ -546,18 +503,7 @@ class MeetingWindow(QMainWindow):
             self.close()
 
     def show_keys(self) -> None:
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Keys for the meeting")
-        layout = QVBoxLayout(dialog)
-        text = QTextBrowser()
-        rows = "".join(f"<tr><td style='padding-right:18px'><b>{k}</b></td><td>{v}</td></tr>" for k, v in KEYS)
-        text.setHtml(f"<table>{rows}</table>")
-        text.setMinimumSize(520, 400)
-        layout.addWidget(text)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dialog.reject)
-        layout.addWidget(buttons)
-        dialog.exec()
+        KeysDialog(self).exec()
 
     # --- closing ----------------------------------------------------------------------------------------
 

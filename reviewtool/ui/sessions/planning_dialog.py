@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -42,13 +41,12 @@ from PySide6.QtWidgets import (
 
 from reviewtool.core.errors import ReviewtoolError
 from reviewtool.core.planning import DataSpan, PlanningService, PopulationPreview, spec_problem, stratum_label
-from reviewtool.core.sampling import ALGORITHM, SamplingSpec, generate_seed, seed_commitment
+from reviewtool.core.sampling import ALGORITHM, SamplingSpec
 from reviewtool.core.sampling_service import SamplingFilters, SamplingService
 from reviewtool.ui.context import AppContext
 from reviewtool.ui.sessions.certificate import CertificateView
+from reviewtool.ui.sessions.seed_panel import SeedPanel
 from reviewtool.ui.sessions.common import (
-    OK_COLOUR,
-    PROBLEM_COLOUR,
     WARN_COLOUR,
     Banner,
     confirm,
@@ -68,12 +66,6 @@ def _qdate(day: date) -> QDate:
 
 def _pydate(q: QDate) -> date:
     return date(q.year(), q.month(), q.day())
-
-
-def grouped(hex_digits: str) -> str:
-    """64 hex digits in groups of eight, two lines: easier to read aloud and to compare by eye."""
-    groups = [hex_digits[i:i + 8] for i in range(0, len(hex_digits), 8)]
-    return " ".join(groups[:4]) + "\n" + " ".join(groups[4:])
 
 
 def previous_month(today: date) -> tuple[date, date]:
@@ -187,7 +179,6 @@ class PlanningDialog(QDialog):
         self._timer.setInterval(PREVIEW_DELAY_MS)
         self._timer.timeout.connect(self.refresh_preview)
         self._load_span()
-        self._update_commitment()
         self._update_allocation()
         self.refresh_preview()
 
@@ -310,62 +301,13 @@ class PlanningDialog(QDialog):
         left.addWidget(strata)
 
         # Seed
-        seed_group = QGroupBox("3. The seed")
-        seed_form = QVBoxLayout(seed_group)
-        self.typed_radio = QRadioButton("Typed in the room (dice rolls, chosen words)")
-        self.typed_radio.setObjectName("typedSeedRadio")
-        self.typed_radio.setChecked(True)
-        self.generated_radio = QRadioButton("Generated at random")
-        self.generated_radio.setObjectName("generatedSeedRadio")
-        seed_kind = QButtonGroup(self)
-        seed_kind.addButton(self.typed_radio)
-        seed_kind.addButton(self.generated_radio)
-        kinds = QHBoxLayout()
-        kinds.addWidget(self.typed_radio)
-        kinds.addWidget(self.generated_radio)
-        kinds.addStretch(1)
-        seed_form.addLayout(kinds)
-        seed_row = QHBoxLayout()
-        self.seed_edit = QLineEdit()
-        self.seed_edit.setObjectName("seedEdit")
-        self.seed_edit.setPlaceholderText("e.g. 4 2 6 1 3 5 5 2 — or some words chosen by the panel")
-        self.generate_button = QPushButton("Generate")
-        self.generate_button.setObjectName("generateSeed")
-        self.generate_button.clicked.connect(self.generate)
-        seed_row.addWidget(self.seed_edit, 1)
-        seed_row.addWidget(self.generate_button)
-        seed_form.addLayout(seed_row)
-        self.seed_note = quiet("The seed is used exactly as typed, spaces and capitals included.")
-        seed_form.addWidget(self.seed_note)
-        commit_form = QFormLayout()
-        commit_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        self.commitment_label = QLabel("—")
-        self.commitment_label.setObjectName("commitmentLabel")
-        self.commitment_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = self.commitment_label.font()
-        font.setFamily("monospace")
-        font.setStyleHint(font.StyleHint.Monospace)
-        self.commitment_label.setFont(font)
-        self.commitment_label.setWordWrap(True)
-        self.copy_commitment = QPushButton("Copy")
-        self.copy_commitment.setToolTip("Copy the commitment (64 hex digits) to publish it")
-        self.copy_commitment.clicked.connect(
-            lambda: QGuiApplication.clipboard().setText(seed_commitment(self.seed()) if self.seed() else ""))
-        commitment_row = QHBoxLayout()
-        commitment_row.addWidget(self.commitment_label, 1)
-        commitment_row.addWidget(self.copy_commitment, 0, Qt.AlignmentFlag.AlignTop)
-        commit_form.addRow("Commitment (SHA-256):", commitment_row)
-        commit_form.addRow("", quiet("Publish the commitment before the meeting; reveal the seed in it. Anyone "
-                                     "can then check the seed was not changed after the fact."))
-        self.published_edit = QLineEdit()
-        self.published_edit.setObjectName("publishedCommitment")
-        self.published_edit.setPlaceholderText("optional: paste the commitment published beforehand")
-        commit_form.addRow("Published beforehand:", self.published_edit)
-        self.published_check = QLabel("")
-        self.published_check.setObjectName("publishedCheck")
-        commit_form.addRow("", self.published_check)
-        seed_form.addLayout(commit_form)
-        left.addWidget(seed_group)
+        self.seed_panel = SeedPanel()
+        self.seed_panel.changed.connect(self._update_problems)
+        # the dialog's own names for the panel's parts (tests and keyboard users reach them here)
+        for name in ("typed_radio", "generated_radio", "seed_edit", "generate_button", "commitment_label",
+                     "published_edit", "published_check"):
+            setattr(self, name, getattr(self.seed_panel, name))
+        left.addWidget(self.seed_panel)
         left.addStretch(1)
 
         # Preview (right column)
@@ -409,11 +351,7 @@ class PlanningDialog(QDialog):
                        self.footage_check.toggled):
             signal.connect(self._update_allocation)
         self.cap_check.toggled.connect(self.cap_spin.setEnabled)
-        self.seed_edit.textChanged.connect(self._update_commitment)
-        self.published_edit.textChanged.connect(self._update_commitment)
-        self.typed_radio.toggled.connect(self._seed_kind_changed)
         self.name_edit.textChanged.connect(self._update_problems)
-        self._seed_kind_changed()
         return page
 
     # --- choices ----------------------------------------------------------------------------------------
@@ -483,41 +421,10 @@ class PlanningDialog(QDialog):
         return self.strata_combo.currentData()
 
     def seed(self) -> str:
-        return self.seed_edit.text()
+        return self.seed_panel.seed()
 
     def generate(self) -> None:
-        self._generated = generate_seed()
-        self.seed_edit.setText(self._generated)
-
-    def _seed_kind_changed(self) -> None:
-        generated = self.generated_radio.isChecked()
-        self.generate_button.setEnabled(generated)
-        self.seed_edit.setReadOnly(generated)
-        if generated:
-            self.generate()
-        elif self.seed_edit.text() == getattr(self, "_generated", None):
-            self.seed_edit.clear()  # back to a seed typed in the room
-        if not generated:
-            self.seed_edit.setFocus()
-
-    def _update_commitment(self) -> None:
-        seed = self.seed()
-        self.commitment_label.setText(grouped(seed_commitment(seed)) if seed else "— (type or generate a seed)")
-        self.copy_commitment.setEnabled(bool(seed))
-        if seed and seed != seed.strip():
-            self.seed_note.setText("Note: the seed begins or ends with a space; it is used exactly as typed.")
-        else:
-            self.seed_note.setText("The seed is used exactly as typed, spaces and capitals included.")
-        published = self.published_edit.text().strip().lower()
-        if not published:
-            self.published_check.setText("")
-        elif seed and published == seed_commitment(seed):
-            self.published_check.setText("✓ the seed matches the published commitment")
-            self.published_check.setStyleSheet(f"color:{OK_COLOUR}; font-weight:600;")
-        else:
-            self.published_check.setText("✗ this seed does not match the published commitment")
-            self.published_check.setStyleSheet(f"color:{PROBLEM_COLOUR}; font-weight:600;")
-        self._update_problems()
+        self.seed_panel.generate()
 
     # --- preview ----------------------------------------------------------------------------------------
 
@@ -600,8 +507,7 @@ class PlanningDialog(QDialog):
             problems.append("Give the session a name.")
         if not self.seed():
             problems.append("Type the seed chosen in the room, or generate one.")
-        published = self.published_edit.text().strip().lower()
-        if published and self.seed() and published != seed_commitment(self.seed()):
+        if self.seed_panel.mismatch():
             problems.append("The seed does not match the commitment published beforehand.")
         if self.preview is None:
             problems.append("The eligible stops have not been counted yet.")
