@@ -53,7 +53,10 @@ class _Black(QWidget):
 
 
 class PresenterWindow(QWidget):
-    """Top-level audience window. `show_clip(facade)` / `blank()` / `show_notice(text)`."""
+    """Top-level audience window. `show_clip(facade)` / `blank()` / `show_notice(text)`.
+    `closedByUser()`: someone closed it with the window's own close button (the choice becomes Off)."""
+
+    closedByUser = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -130,6 +133,12 @@ class PresenterWindow(QWidget):
         if self._wanted is not None and not self._wanted.released:
             self.show_clip(self._wanted)
 
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        self.blank()
+        if event.spontaneous():
+            self.closedByUser.emit()
+        super().closeEvent(event)
+
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt)
         # Keys typed at the audience screen go to the controller (the owner), not to nowhere.
         owner = self.parentWidget()
@@ -163,6 +172,7 @@ class PresenterScreens(QObject):
         app = QGuiApplication.instance()
         app.screenAdded.connect(self._screen_added)
         app.screenRemoved.connect(self._screen_removed)
+        presenter.closedByUser.connect(self._closed_by_user)
 
     def screens(self) -> list[QScreen]:
         return list(QGuiApplication.screens())
@@ -195,6 +205,11 @@ class PresenterScreens(QObject):
         geometry: QRect = screen.geometry()
         presenter.setGeometry(geometry)
         presenter.showFullScreen()
+
+    def _closed_by_user(self) -> None:
+        self.choice = OFF
+        self.waiting_for_screen = False
+        self.screensChanged.emit()
 
     def _screen_added(self, screen: QScreen) -> None:
         self.screensChanged.emit()
