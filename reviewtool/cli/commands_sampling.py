@@ -32,6 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--require-footage", action="store_true",
                      help="stops without footage are listed as findings (skipped_no_footage), not selected")
     run.add_argument("--session", metavar="NAME", help="create the review session with the selected items")
+    run.add_argument("--commitment", metavar="SHA256",
+                     help="the seed commitment published before the meeting (checked, and recorded)")
     run.add_argument("--out", type=Path, metavar="CERT.json", help="write the certificate here")
     run.set_defaults(handler=cmd_run)
 
@@ -82,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ValidationError(f"sample: {exc}") from None
     db = open_db(args)
     actor = acting_user(args, db)
-    outcome = SamplingService(db).run(actor, spec, session_name=args.session)
+    outcome = SamplingService(db).run(actor, spec, session_name=args.session, published_commitment=args.commitment)
     cert = outcome.certificate
     text = json.dumps(cert, indent=2, ensure_ascii=False)
     if args.out:

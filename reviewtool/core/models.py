@@ -202,6 +202,8 @@ class SamplingRun(Base):
     algorithm: Mapped[str] = mapped_column(String(40))
     seed: Mapped[str] = mapped_column(String(500))
     seed_commitment: Mapped[str] = mapped_column(String(64))
+    # The commitment published before the meeting, when one was; checked against the seed when recorded.
+    published_commitment: Mapped[str | None] = mapped_column(String(64))
     population_size: Mapped[int] = mapped_column(Integer)
     population_digest: Mapped[str] = mapped_column(String(64))
     certificate: Mapped[dict[str, Any]] = mapped_column(JSON)

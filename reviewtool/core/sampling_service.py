@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from reviewtool.core import audit
 from reviewtool.core.audit import Actions
@@ -191,9 +192,16 @@ class SamplingService:
         self.db = db
 
     def run(self, actor: Actor, spec: SamplingSpec, *, session_name: str | None = None,
-            rubric: RubricDefinition | None = None) -> SamplingOutcome:
+            rubric: RubricDefinition | None = None, published_commitment: str | None = None) -> SamplingOutcome:
+        """Draw and record a sample.  `published_commitment`, when the seed's commitment was published
+        before the meeting, must match the seed (else nothing is drawn) and is recorded with the run."""
         actor.require(Permission.SAMPLE)
         filters = SamplingFilters.from_json(spec.filters)
+        if published_commitment is not None:
+            published_commitment = published_commitment.strip().lower()
+            if published_commitment != seed_commitment(spec.seed):
+                raise ValidationError("seed: it does not match the commitment published before the meeting "
+                                      f"({published_commitment[:16]}…); check the seed as typed")
         with self.db.session() as s:
             if session_name is not None:
                 if not session_name.strip():
@@ -204,7 +212,8 @@ class SamplingService:
             result = draw_sample(spec, population)
             certificate = make_certificate(spec, result, actor.username, utcnow())
             run = SamplingRun(algorithm=certificate["algorithm"], seed=spec.seed,
-                              seed_commitment=seed_commitment(spec.seed), population_size=result.population_size,
+                              seed_commitment=seed_commitment(spec.seed), published_commitment=published_commitment,
+                              population_size=result.population_size,
                               population_digest=result.population_digest, certificate=certificate,
                               created_by=actor.username)
             s.add(run)
@@ -214,8 +223,9 @@ class SamplingService:
                                  details={"population": result.population_size, "selected": len(result.selection),
                                           "skipped_no_footage": len(result.skipped_no_footage),
                                           "digest": result.population_digest, "session": session_name or ""})
-            certificate["audit_head"] = f"{event.seq}:{event.hash}"
-            run.certificate = dict(certificate)
+            certificate = {**certificate, "audit_head": f"{event.seq}:{event.hash}"}
+            run.certificate = certificate
+            flag_modified(run, "certificate")  # JSON columns do not track changes inside the value
             session_id = None
             if session_name is not None:
                 session_id = self._create_session(s, actor, session_name, run, result, rubric or default_rubric())

@@ -111,3 +111,40 @@ def test_sample_commit_and_users(url, capsys, monkeypatch):
     # A supervisor may not import stops: refused by the service, not just hidden.
     assert run(url, "--user", "sam", "import", "stops", str(DATA / "2020-01-derbyshire-stop-and-search.csv")) == 1
     assert "may not import" in capsys.readouterr().err
+
+
+def test_sampling_run_records_the_audit_head_it_printed(url, tmp_path, capsys):
+    from sqlalchemy import select
+
+    from reviewtool.core.db import Database
+    from reviewtool.core.models import SamplingRun
+
+    assert run(url, "import", "stops", str(DATA / "2020-01-derbyshire-stop-and-search.csv")) == 0
+    cert = tmp_path / "cert.json"
+    assert run(url, "sample", "run", "--seed", "x y z", "--size", "5", "--out", str(cert)) == 0
+    printed = json.loads(cert.read_text())["audit_head"]
+    db = Database.open(url)
+    with db.read() as s:
+        stored = s.scalars(select(SamplingRun)).one().certificate
+    assert stored["audit_head"] == printed
+    capsys.readouterr()
+    assert run(url, "audit", "verify", "--expect-head", printed) == 0
+
+
+def test_published_commitment_is_checked_and_recorded(url, tmp_path, capsys):
+    import hashlib
+
+    from sqlalchemy import select
+
+    from reviewtool.core.db import Database
+    from reviewtool.core.models import SamplingRun
+
+    assert run(url, "import", "stops", str(DATA / "2020-01-derbyshire-stop-and-search.csv")) == 0
+    seed = "6 6 1 2 kettle"
+    wrong = hashlib.sha256(b"another seed").hexdigest()
+    assert run(url, "sample", "run", "--seed", seed, "--size", "3", "--commitment", wrong) == 1
+    assert "does not match the commitment" in capsys.readouterr().err
+    right = hashlib.sha256(seed.encode()).hexdigest()
+    assert run(url, "sample", "run", "--seed", seed, "--size", "3", "--commitment", right.upper()) == 0
+    with Database.open(url).read() as s:
+        assert s.scalars(select(SamplingRun)).one().published_commitment == right
