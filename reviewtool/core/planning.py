@@ -230,7 +230,8 @@ class PlanningService:
                 population_size=cert["population_size"], population_digest=cert["population_digest"],
                 selection=tuple(cert["selection"]), skipped_no_footage=tuple(cert["skipped_no_footage"]),
                 created_at=datetime.strptime(cert["created_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc),
-                created_by=cert["created_by"], published_commitment=published_commitment.strip(),
+                created_by=cert["created_by"],
+                published_commitment=(published_commitment.strip() or run.published_commitment or ""),
                 certificate_sha256=certificate_sha256(cert))
             rendered = render_sampling_certificate(data)
             audit.record(s, actor=actor.username, role=actor.role, action=Actions.REPORT,

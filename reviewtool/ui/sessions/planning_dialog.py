@@ -567,7 +567,9 @@ class PlanningDialog(QDialog):
             return
         self.draw_button.setEnabled(False)
         service = self.ctx.service(SamplingService)
-        run_task(self, lambda: service.run(self.ctx.actor, spec, session_name=name), self._drawn,
+        published = self.published_edit.text().strip() or None
+        run_task(self, lambda: service.run(self.ctx.actor, spec, session_name=name, published_commitment=published),
+                 self._drawn,
                  on_error=self._draw_failed, title="Drawing the sample")
 
     def _draw_failed(self, exc: BaseException) -> None:
