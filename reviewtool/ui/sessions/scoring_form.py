@@ -177,7 +177,7 @@ class CriterionRow(QFrame):
     def pending_answer(self) -> tuple[str | None, str | None]:
         """What the row now shows (to be committed)."""
         if self.criterion.type == "choice":
-            comment = self.comment_edit.text().strip() or None
+            comment = self.comment_edit.text().strip()  # "" clears a stored comment; None would keep it
             return self.answer, comment
         assert self.text_edit is not None
         return (self.text_edit.toPlainText().strip() or None), None
