@@ -5,10 +5,12 @@ What the panel agreed reaches the officer through their supervisor, and the forc
 * an officer report covers the officer's reviewed searches not yet in a final report (optionally only
   stops within some local days); the searches it covers are recorded (`FeedbackReportItem`), so each
   one reaches the officer in exactly one final report and "pending feedback" is a query;
-* a draft can be regenerated and edited (summary, supervisor's note); approval renders it one last
-  time with the sign-off and makes it final: the PDF and its SHA-256 are kept and never replaced, and
-  regenerating or editing it is refused; then it is marked sent and acknowledged (dates), and the
-  officer's response is recorded for the next session's minutes and the public summary;
+* a draft can be regenerated and edited (the supervisor's summary for the officer, printed first, and
+  their note); every page of a draft's PDF says it is a draft. Approval renders it one last time,
+  without the draft marking and with the sign-off, and makes it final: the PDF and its SHA-256 are
+  kept and never replaced, and regenerating or editing it is refused; then it is marked sent and
+  acknowledged (dates), and the officer's response is recorded for the next session's minutes and the
+  public summary;
 * every document made or handed out is a disclosure: it is written to the audit log, in the same
   transaction, with its id, SHA-256, the audit head printed on it and its recipient.
 
@@ -28,6 +30,7 @@ latest id; services take either the row id (int) or the current document id (str
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -79,7 +82,12 @@ from reviewtool.core.report_data import (
 from reviewtool.progress import Job, Progress
 from reviewtool.reports.base import RenderedReport
 from reviewtool.reports.data import AuditHead, OfficerFeedbackReport, Rag, ReportMeta, SignOff
-from reviewtool.reports.certificate import render_sampling_certificate
+from reviewtool.reports.certificate import (
+    NO_COMMITMENT as NO_COMMITMENT,  # re-exported: the CLI names it without reaching past core
+    commitment_check,
+    normalised_commitment,
+    render_sampling_certificate,
+)
 from reviewtool.reports.minutes import render_session_minutes
 from reviewtool.reports.officer import render_officer_report
 from reviewtool.reports.public_summary import render_public_summary
@@ -162,6 +170,10 @@ class GeneratedDocument:
     pdf: bytes
     page_count: int
     audit_head: str  # "SEQ:HASH" printed on the document
+    # Minutes and certificates: the published seed commitment checked against the seed, as printed
+    # (reports.certificate: "No commitment recorded in reviewtool", "matches the seed", "does NOT match
+    # the seed", or why there was nothing to check); None for the other documents.
+    commitment_check: str | None = None
 
 
 @dataclass(frozen=True)
@@ -397,15 +409,20 @@ class FeedbackService:
         """The minutes of a session (by id or name), including officers' responses received since the
         previous session."""
         actor.require(Permission.VIEW_REPORTS)
+        published = _published_commitment(published_commitment)
         with self._writing("report") as s:
             review = self._session(s, session)
             head, at, report_id = audit.head(s), utcnow(), new_report_id("session")
             data = build_minutes(s, self._meta(report_id, head, at), review, self._rubrics,
-                                 published_commitment=published_commitment.strip().lower())
+                                 published_commitment=published)
+            check = (commitment_check(data.sampling.seed, published) if data.sampling.seed
+                     else NOTHING_TO_CHECK)
             row = FeedbackReport(kind="session", session_id=review.id, report_id=report_id,
                                  generated_by=actor.username)
             return self._record_document(s, actor, row, render_session_minutes(data), head, at,
-                                         recipient or actor.username, {"session": review.name})
+                                         recipient or actor.username,
+                                         {"session": review.name, **_commitment_details(published, check)},
+                                         commitment_check=check)
 
     def sampling_certificate(self, actor: Actor, run_id: int | None = None, *,
                              certificate: Mapping[str, Any] | None = None, certificate_sha256: str = "",
@@ -415,6 +432,7 @@ class FeedbackService:
         actor.require(Permission.VIEW_REPORTS)
         if (run_id is None) == (certificate is None):
             raise ValueError("give exactly one of run_id and certificate")
+        published = _published_commitment(published_commitment)
         with self._writing("report") as s:
             if run_id is not None:
                 run = s.get(SamplingRun, run_id)
@@ -425,12 +443,14 @@ class FeedbackService:
             assert certificate is not None
             head, at, report_id = audit.head(s), utcnow(), new_report_id("certificate")
             data = build_certificate(s, self._meta(report_id, head, at), certificate,
-                                     certificate_sha256=certificate_sha256,
-                                     published_commitment=published_commitment.strip().lower())
+                                     certificate_sha256=certificate_sha256, published_commitment=published)
+            check = commitment_check(data.seed, published)
             row = FeedbackReport(kind="certificate", report_id=report_id, generated_by=actor.username)
             return self._record_document(s, actor, row, render_sampling_certificate(data), head, at,
                                          recipient or actor.username,
-                                         {"sampling_run": run_id or 0, "certificate_sha256": certificate_sha256})
+                                         {"sampling_run": run_id or 0, "certificate_sha256": certificate_sha256,
+                                          **_commitment_details(published, check)},
+                                         commitment_check=check)
 
     def public_summary(self, actor: Actor, date_from: date, date_to: date, *, period_label: str | None = None,
                        recipient: str | None = None) -> GeneratedDocument:
@@ -531,8 +551,8 @@ class FeedbackService:
         return row
 
     def _record_document(self, s: Session, actor: Actor, row: FeedbackReport, rendered: RenderedReport,
-                         head: audit.AuditHead, at: datetime, recipient: str,
-                         details: dict[str, Any]) -> GeneratedDocument:
+                         head: audit.AuditHead, at: datetime, recipient: str, details: dict[str, Any], *,
+                         commitment_check: str | None = None) -> GeneratedDocument:
         """A minutes, certificate or public summary document: a new row each time (they do not go
         through the sign-off loop), recorded and audited like every other."""
         s.add(row)
@@ -541,7 +561,8 @@ class FeedbackService:
         s.flush()
         self._audit(s, actor, row, "generate", recipient,
                     {"pages": rendered.page_count, "audit_head": str(head), **details})
-        return GeneratedDocument(self._view(s, row, None), rendered.pdf, rendered.page_count, str(head))
+        return GeneratedDocument(self._view(s, row, None), rendered.pdf, rendered.page_count, str(head),
+                                 commitment_check)
 
     def _require_read(self, actor: Actor, officer: Officer) -> None:
         actor.require(Permission.VIEW_REPORTS)
@@ -568,9 +589,9 @@ class FeedbackService:
             raise PermissionDenied(f"{actor.username} does not supervise officer {officer.identifier}")
         return officer
 
-    def _meta(self, report_id: str, head: audit.AuditHead, at: datetime) -> ReportMeta:
+    def _meta(self, report_id: str, head: audit.AuditHead, at: datetime, *, draft: bool = False) -> ReportMeta:
         return ReportMeta(report_id=report_id, generated_at=at, audit_head=AuditHead(head.seq, head.hash),
-                          organisation=self.organisation)
+                          organisation=self.organisation, draft=draft)
 
     def _officer_data(self, s: Session, row: FeedbackReport, officer: Officer | None, head: audit.AuditHead,
                       report_id: str, at: datetime, rows: list[Any] | None = None) -> OfficerFeedbackReport:
@@ -583,7 +604,10 @@ class FeedbackService:
                                officer_acknowledged_on=row.acknowledged_on)
         text = OfficerReportText(summary=row.summary, supervisor_note=row.supervisor_note,
                                  officer_response=row.officer_response, sign_off=sign_off)
-        return build_officer_report(s, self._meta(report_id, head, at), officer,
+        # A draft until approved: `approve` sets the status before its final rendering, so the kept PDF
+        # carries no draft marking.
+        meta = self._meta(report_id, head, at, draft=row.status == "draft")
+        return build_officer_report(s, meta, officer,
                                     covered_items(s, row.id) if rows is None else rows, text, self._rubrics)
 
     def _render_and_record(self, s: Session, actor: Actor, row: FeedbackReport, officer: Officer | None,
@@ -669,6 +693,26 @@ def _check_day(field: str, value: date, *, not_before: date, what: str) -> None:
         raise ValidationError(f"{field}: {value.isoformat()} is in the future")
     if value < not_before:
         raise ValidationError(f"{field}: {value.isoformat()} is before {what} ({not_before.isoformat()})")
+
+
+NOTHING_TO_CHECK = "not checked: the session's searches were not chosen by a recorded draw"
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _published_commitment(text: str) -> str:
+    """The commitment as given (spaces, line breaks and capitals allowed, as the planning dialog groups
+    it), as 64 lower-case hex digits, or "" when none was given. Anything else is refused rather than
+    reported as a mismatch: a pasting slip is not evidence that the seed was changed."""
+    value = normalised_commitment(text or "")
+    if value and not _SHA256_HEX.fullmatch(value):
+        shown = value if len(value) <= 20 else value[:20] + "…"
+        raise ValidationError(f"commitment: expected the 64 hex digits of a SHA-256, got {shown!r} "
+                              f"({len(value)} characters)")
+    return value
+
+
+def _commitment_details(published: str, check: str) -> dict[str, str]:
+    return {"published_commitment": published, "commitment_check": check} if published else {}
 
 
 def _text(field: str, value: str) -> str:

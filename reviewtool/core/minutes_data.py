@@ -1,8 +1,10 @@
 """Session minutes, the sampling certificate and the public summary, gathered from the database.
 
-The minutes are the panel's record of a meeting: initials only, the sample's provenance, each search's
-outcome, the stops without footage as findings, agreement per question, actions, and the officers'
-responses received since the previous session.
+The minutes are the panel's record of a meeting: initials only, the sample's provenance (and whether
+the seed matches a commitment published before the meeting, when one is given), each search's
+outcome, the searches taken off the agenda with the reason recorded, the stops without footage as
+findings, agreement per question, actions, and the officers' responses received since the previous
+session.
 
 The public summary names no one: its figures are counts, its themes and actions are sentences made
 here from counts and rubric wording, and the only free text in it, officers' responses, is scrubbed
@@ -61,6 +63,7 @@ from reviewtool.reports.data import (
     PublicSummary,
     Rag,
     RagCounts,
+    RemovedItem,
     ReportMeta,
     SamplingCertificate,
     SamplingSummary,
@@ -100,12 +103,12 @@ def build_minutes(s: Session, meta: ReportMeta, review: ReviewSession, rubrics: 
     consensus = {item.id: row for item, _, row in s.execute(
         reviewed_items_query().where(SessionItem.session_id == review.id))}
 
-    minutes_items, missing, actions = [], [], []
+    minutes_items, missing, removed, actions = [], [], [], []
     for item, stop in items:
         where = f"Search {item.position} ({stop.reference})"
         if item.status == "removed":
-            actions.append(ActionItem(f"{where} was taken off the agenda: {item.removed_reason or 'no reason given'}. "
-                                      "No further action by the panel.", LIAISON_ROLE))
+            removed.append(RemovedItem(item.position, stop.reference, stop.occurred_at, stop.type,
+                                       (item.removed_reason or "").strip()))
             continue
         row = consensus.get(item.id)
         if item.footage_id is None:
@@ -143,6 +146,7 @@ def build_minutes(s: Session, meta: ReportMeta, review: ReviewSession, rubrics: 
         sampling=_sampling_summary(run, published_commitment),
         items=tuple(minutes_items),
         missing_footage=tuple(missing),
+        removed=tuple(removed),
         agreement=_agreement(s, rubric, [item for item, _ in items if item.status in REVEALED]),
         actions=tuple(actions),
         responses=_responses_since_previous_session(s, review),
@@ -161,7 +165,7 @@ def _attendance(s: Session, review: ReviewSession) -> tuple[Attendee, ...]:
 
 def _sampling_summary(run: SamplingRun | None, published_commitment: str) -> SamplingSummary:
     if run is None:
-        return SamplingSummary("none: the searches were chosen without a recorded draw", "—", "—",
+        return SamplingSummary("none: the searches were chosen without a recorded draw", "—", "",
                                published_commitment, 0, "—", 0)
     cert = run.certificate
     return SamplingSummary(f"sampling run {run.id}, file SHA-256 {certificate_file_sha256(cert)}",

@@ -6,7 +6,8 @@ where privacy is kept:
 * an officer report shows the search (date in UK time, type, legislation, object, outcome), never the
   person searched (no gender, age, ethnicity, location or grounds' free text about them);
 * panel members are "Panel member N", numbered within their session in a fixed order (their panel
-  member id), never by name, initials or user name;
+  member id), never by name, initials or user name; a clip comment the facilitator made (no panel
+  member) is a "Facilitator's note", kept apart from the panel's comments;
 * the public summary is counts and sentences made here from counts; no free text typed by anyone
   reaches it except officers' responses, which are scrubbed of the names and numbers we know.
 
@@ -46,6 +47,7 @@ from reviewtool.reports.data import (
     AnswerTone,
     Consensus,
     CriterionAnswers,
+    FacilitatorNote,
     Officer,
     OfficerFeedbackReport,
     PanelComment,
@@ -280,11 +282,6 @@ def default_summary(rags: Sequence[Rag]) -> str:
     return f"The community scrutiny panel reviewed {len(rags)} of your searches: {', '.join(parts)}."
 
 
-def note_text(text: OfficerReportText) -> str:
-    """The supervisor's box on the report: their summary, then their note."""
-    return "\n\n".join(part.strip() for part in (text.summary, text.supervisor_note) if part and part.strip())
-
-
 def build_officer_report(s: Session, meta: ReportMeta, officer: OfficerRow,
                          rows: Sequence[tuple[SessionItem, StopRecord, ConsensusRow]], text: OfficerReportText,
                          rubrics: GatherCache | None = None) -> OfficerFeedbackReport:
@@ -331,6 +328,10 @@ def build_officer_report(s: Session, meta: ReportMeta, officer: OfficerRow,
             comments=tuple(PanelComment(c.member_number, scrub(c.text, panel_names, PANEL_NAME_REMOVED),
                                         c.criterion_label, c.clip_time)
                            for c in _panel_comments(rubric, item, item_scores, comments[item.id], numbers)),
+            facilitator_notes=tuple(FacilitatorNote(scrub(c.text.strip(), panel_names, PANEL_NAME_REMOVED),
+                                                    c.media_time)
+                                    for c in comments[item.id]
+                                    if c.panel_member_id is None and c.text and c.text.strip()),
         ))
     answers = tuple(CriterionAnswers(c.label, tuple(AnswerCount(a.label, tallies[c.id][a.id], tone_of(a.id))
                                                      for a in c.answers))
@@ -343,7 +344,8 @@ def build_officer_report(s: Session, meta: ReportMeta, officer: OfficerRow,
         session_date=rubrics.day(s, titles[-1]) if titles else local_day(meta.generated_at),
         stops=tuple(stops),
         answers=answers,
-        supervisor_note=note_text(text),
+        summary=text.summary.strip(),
+        supervisor_note=text.supervisor_note.strip(),
         officer_response=text.officer_response,
         sign_off=text.sign_off,
     )
@@ -386,7 +388,8 @@ def _panel_comments(rubric: RubricDefinition, item: SessionItem, item_scores: Se
         if score.comment and score.comment.strip():
             found.append((rank, number, PanelComment(number, score.comment.strip(), label)))
     found.sort(key=lambda f: (f[0], f[1]))
-    # A clip comment with no panel member is the facilitator's note, not the panel's judgement.
+    # A clip comment with no panel member is the facilitator's note, not the panel's judgement: it is
+    # gathered separately (`FacilitatorNote`).
     pinned = [PanelComment(numbers.get((item.session_id, c.panel_member_id), 0), c.text.strip(), "", c.media_time)
               for c in clip_comments if c.panel_member_id is not None and c.text and c.text.strip()]
     return tuple(comment for _, _, comment in found) + tuple(pinned)
@@ -394,11 +397,13 @@ def _panel_comments(rubric: RubricDefinition, item: SessionItem, item_scores: Se
 
 def plain_text(report: OfficerFeedbackReport) -> str:
     """An officer report as plain text, for the on-screen preview (the PDF is the document)."""
-    from reviewtool.reports.base import london
+    from reviewtool.reports.base import DRAFT_MARKING, london
 
     officer = report.officer
-    lines = [f"Officer feedback: {officer.name}" + (f" ({officer.collar_number})" if officer.collar_number else ""),
-             f"Panel session: {report.session_title}", ""]
+    lines = [DRAFT_MARKING, ""] if report.meta.draft else []
+    lines += [f"Officer feedback: {officer.name}" + (f" ({officer.collar_number})" if officer.collar_number else ""),
+              f"Panel session: {report.session_title}", "",
+              "Supervisor's summary:", report.summary or "(none yet)", ""]
     for number, stop in enumerate(report.stops, start=1):
         consensus = stop.consensus
         lines += [f"Search {number} ({stop.reference}): {london(stop.occurred_at)} — {consensus.rag.label.upper()}"
@@ -413,6 +418,8 @@ def plain_text(report: OfficerFeedbackReport) -> str:
         for comment in stop.comments:
             where = f" ({comment.criterion_label})" if comment.criterion_label else ""
             lines.append(f"  Panel member {comment.member_number}{where}: {comment.text}")
+        for note in stop.facilitator_notes:
+            lines.append(f"  Facilitator's note: {note.text}")
         lines.append("")
     lines += ["Supervisor's note:", report.supervisor_note or "(none yet)"]
     return "\n".join(lines)

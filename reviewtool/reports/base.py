@@ -42,6 +42,7 @@ from reviewtool.reports.data import Rag, ReportMeta
 from reviewtool.reports.fonts import FONT_BOLD, FONT_REGULAR, register_fonts
 
 PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
+DRAFT_MARKING = "DRAFT — not yet approved by the supervisor"
 LONDON = ZoneInfo("Europe/London")
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -49,6 +50,9 @@ MARGIN_X = 18 * mm
 MARGIN_TOP = 24 * mm
 MARGIN_BOTTOM = 22 * mm
 FIRST_PAGE_BAND = 14 * mm  # extra room under the marking for the letterhead on page 1
+DRAFT_BAND_GAP = 2.5 * mm  # a draft's band: this far under the header rule,
+DRAFT_BAND_HEIGHT = 7 * mm  # this tall,
+DRAFT_BAND_SPACE = 3 * mm  # and this far above the text
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
 
 INK = colors.HexColor("#1F2933")
@@ -56,6 +60,9 @@ MUTED = colors.HexColor("#52606D")
 RULE = colors.HexColor("#CBD2D9")
 BAND = colors.HexColor("#F0F4F8")
 ACCENT = colors.HexColor("#243B53")
+DRAFT_FILL = colors.HexColor("#FFF6DB")  # a soft amber: noticeable, not alarming
+DRAFT_EDGE = colors.HexColor("#D9A521")
+DRAFT_INK = colors.HexColor("#5C4305")
 
 RAG_COLOURS = {
     Rag.GREEN: (colors.HexColor("#1E7B3A"), colors.white),
@@ -176,6 +183,7 @@ def stylesheet() -> StyleSheet1:
                                  textColor=ACCENT, spaceAfter=2))
         sheet.add(ParagraphStyle("Subtitle", parent=base, fontSize=11, leading=15, textColor=MUTED,
                                  spaceAfter=8))
+        sheet.add(ParagraphStyle("Lead", parent=base, fontSize=10.5, leading=15))
         sheet.add(ParagraphStyle("Heading1", parent=base, fontName=FONT_BOLD, fontSize=13, leading=17,
                                  textColor=ACCENT, spaceBefore=12, spaceAfter=5, keepWithNext=1))
         sheet.add(ParagraphStyle("Heading2", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=14,
@@ -236,11 +244,29 @@ class RagChip(Flowable):
         canvas.drawCentredString(self.width / 2, self.height / 2 - 2.6, text)
 
 
+class _Grid(Table):
+    """A Table whose rows move whole to the next page, and are split only at the top of a page.
+
+    reportlab's own split, when a row does not fit below the rows before it, splits that row inside
+    on the same page: the rest of the table then starts with its repeated header row, so the page
+    shows the column headings twice with half a row under the second. A row is split inside only
+    when it would not fit even on a fresh page (its text is longer than a page)."""
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        frame = getattr(self, "_frame", None)  # set by Frame.split while it asks
+        if frame is not None and not frame._atTop:
+            self._calc(availWidth, availHeight)
+            if self._width > availWidth:
+                return []
+            return self._splitRows(availHeight, doInRowSplit=False)
+        return super().split(availWidth, availHeight)
+
+
 def grid(rows: Sequence[Sequence[object]], widths: Sequence[float], commands: Sequence[tuple] = (), *,
          repeat_rows: int = 0, row_heights: Sequence[float | None] | None = None) -> Table:
     """Every table in the reports: cells aligned at the top, and rows allowed to split across pages,
     so no amount of user text can make a cell taller than the page (reportlab's LayoutError)."""
-    table = Table([list(row) for row in rows], colWidths=list(widths), rowHeights=row_heights,
+    table = _Grid([list(row) for row in rows], colWidths=list(widths), rowHeights=row_heights,
                   repeatRows=repeat_rows, splitInRow=1, hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), FONT_REGULAR),
                                *commands]))
@@ -302,6 +328,18 @@ def boxed(flowables: list[Flowable], *, min_height: float = 0, width: float = CO
     ], row_heights=[min_height if needed < min_height else None])
 
 
+def callout(flowables: list[Flowable], *, width: float = CONTENT_WIDTH) -> Table:
+    """Content to be read first: a tinted panel with an accent bar on its left."""
+    return grid([[flowables]], [width], [
+        ("BACKGROUND", (0, 0), (-1, -1), BAND),
+        ("LINEBEFORE", (0, 0), (0, -1), 3, ACCENT),
+        ("LEFTPADDING", (0, 0), (-1, -1), 9),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+        ("TOPPADDING", (0, 0), (-1, -1), 7),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+    ])
+
+
 def document_control(meta: ReportMeta, extra: Sequence[tuple[str, str]] = ()) -> list[Flowable]:
     """Report id, when it was made and the full audit head, so the paper can be checked later."""
     head = meta.audit_head
@@ -340,7 +378,7 @@ class _ReportDocTemplate(BaseDocTemplate):
             rightMargin=MARGIN_X,
             topMargin=MARGIN_TOP,
             bottomMargin=MARGIN_BOTTOM,
-            title=f"{title} {meta.report_id}",
+            title=f"{title} {meta.report_id}" + (" (DRAFT)" if meta.draft else ""),
             author=meta.organisation,
             creator="reviewtool",
             subject=PROTECTIVE_MARKING,
@@ -350,14 +388,18 @@ class _ReportDocTemplate(BaseDocTemplate):
         )
         self.meta = meta
         self.report_title = title
-        body_height = PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
-        first = Frame(MARGIN_X, MARGIN_BOTTOM, CONTENT_WIDTH, body_height - FIRST_PAGE_BAND,
+        first_top = PAGE_HEIGHT - MARGIN_TOP - FIRST_PAGE_BAND
+        later_top = PAGE_HEIGHT - MARGIN_TOP
+        if meta.draft:  # the text starts under the draft band
+            first_top = min(first_top, _draft_band_bottom(_FIRST_RULE_Y) - DRAFT_BAND_SPACE)
+            later_top = min(later_top, _draft_band_bottom(_LATER_RULE_Y) - DRAFT_BAND_SPACE)
+        first = Frame(MARGIN_X, MARGIN_BOTTOM, CONTENT_WIDTH, first_top - MARGIN_BOTTOM,
                       id="first", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        later = Frame(MARGIN_X, MARGIN_BOTTOM, CONTENT_WIDTH, body_height,
+        later = Frame(MARGIN_X, MARGIN_BOTTOM, CONTENT_WIDTH, later_top - MARGIN_BOTTOM,
                       id="later", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         self.addPageTemplates([
-            PageTemplate(id="First", frames=[first], onPage=self._first_page, pagesize=A4),
-            PageTemplate(id="Later", frames=[later], onPage=self._later_page, pagesize=A4),
+            PageTemplate(id="First", frames=[first], onPage=self._first_page, onPageEnd=self._page_end, pagesize=A4),
+            PageTemplate(id="Later", frames=[later], onPage=self._later_page, onPageEnd=self._page_end, pagesize=A4),
         ])
 
     def beforeDocument(self) -> None:  # noqa: N802 (reportlab's hook)
@@ -395,7 +437,9 @@ class _ReportDocTemplate(BaseDocTemplate):
                                fit(self.meta.report_id, FONT_REGULAR, 8, CONTENT_WIDTH * 0.28))
         canvas.setStrokeColor(ACCENT)
         canvas.setLineWidth(1.2)
-        canvas.line(MARGIN_X, top - 5 * mm, PAGE_WIDTH - MARGIN_X, top - 5 * mm)
+        canvas.line(MARGIN_X, _FIRST_RULE_Y, PAGE_WIDTH - MARGIN_X, _FIRST_RULE_Y)
+        if self.meta.draft:
+            _draw_draft_band(canvas, _FIRST_RULE_Y)
         canvas.restoreState()
 
     def _later_page(self, canvas: Canvas, _doc: BaseDocTemplate) -> None:
@@ -410,8 +454,87 @@ class _ReportDocTemplate(BaseDocTemplate):
                                fit(self.meta.report_id, FONT_REGULAR, 8, CONTENT_WIDTH * 0.28))
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
-        canvas.line(MARGIN_X, top - 2 * mm, PAGE_WIDTH - MARGIN_X, top - 2 * mm)
+        canvas.line(MARGIN_X, _LATER_RULE_Y, PAGE_WIDTH - MARGIN_X, _LATER_RULE_Y)
+        if self.meta.draft:
+            _draw_draft_band(canvas, _LATER_RULE_Y)
         canvas.restoreState()
+
+    def _page_end(self, canvas: Canvas, _doc: BaseDocTemplate) -> None:
+        """A draft's large, faint diagonal "DRAFT" over the finished page: drawn last and nearly
+        transparent, so it shows across tinted panels too and never hides a word."""
+        if self.meta.draft:
+            _draw_watermark(canvas)
+
+
+# The header rules: page 1's under the letterhead, later pages' under the running header.
+_FIRST_RULE_Y = PAGE_HEIGHT - MARGIN_TOP - 5 * mm
+_LATER_RULE_Y = PAGE_HEIGHT - MARGIN_TOP + 4 * mm
+
+
+def _draft_band_bottom(rule_y: float) -> float:
+    return rule_y - DRAFT_BAND_GAP - DRAFT_BAND_HEIGHT
+
+
+# The watermark's letters as strokes in a box one unit high: (width, [polyline or Bézier pieces]).
+# Drawn as lines rather than as text, so it is not part of the document's text: copying, searching,
+# screen readers and pdftotext see the band's sentence once, not stray "DR", "A", "FT" between lines.
+_K = 0.5523  # Bézier control distance for a quarter ellipse
+_WATERMARK_LETTERS: tuple[tuple[float, list[tuple[str, tuple[float, ...]]]], ...] = (
+    (0.62, [("M", (0, 0)), ("L", (0, 1)), ("L", (0.28, 1)),  # D
+            ("C", (0.28 + _K * 0.34, 1, 0.62, 0.5 + _K * 0.5, 0.62, 0.5)),
+            ("C", (0.62, 0.5 - _K * 0.5, 0.28 + _K * 0.34, 0, 0.28, 0)), ("Z", ())]),
+    (0.58, [("M", (0, 0)), ("L", (0, 1)), ("L", (0.3, 1)),  # R
+            ("C", (0.3 + _K * 0.28, 1, 0.58, 0.73 + _K * 0.27, 0.58, 0.73)),
+            ("C", (0.58, 0.73 - _K * 0.27, 0.3 + _K * 0.28, 0.46, 0.3, 0.46)), ("L", (0, 0.46)),
+            ("M", (0.28, 0.46)), ("L", (0.58, 0))]),
+    (0.7, [("M", (0, 0)), ("L", (0.35, 1)), ("L", (0.7, 0)),  # A
+           ("M", (0.119, 0.34)), ("L", (0.581, 0.34))]),
+    (0.5, [("M", (0, 0)), ("L", (0, 1)), ("L", (0.5, 1)), ("M", (0, 0.53)), ("L", (0.42, 0.53))]),  # F
+    (0.6, [("M", (0, 1)), ("L", (0.6, 1)), ("M", (0.3, 1)), ("L", (0.3, 0))]),  # T
+)
+_WATERMARK_GAP = 0.24
+
+
+def _draw_watermark(canvas: Canvas) -> None:
+    height = 105.0
+    width = (sum(w for w, _ in _WATERMARK_LETTERS) + _WATERMARK_GAP * (len(_WATERMARK_LETTERS) - 1)) * height
+    canvas.saveState()
+    canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+    canvas.rotate(54)
+    canvas.translate(-width / 2, -height / 2)
+    path = canvas.beginPath()
+    x = 0.0
+    for letter_width, pieces in _WATERMARK_LETTERS:
+        for op, values in pieces:
+            points = [(x + values[i]) * height if i % 2 == 0 else values[i] * height for i in range(len(values))]
+            if op == "M":
+                path.moveTo(*points)
+            elif op == "L":
+                path.lineTo(*points)
+            elif op == "C":
+                path.curveTo(*points)
+            else:
+                path.close()
+        x += letter_width + _WATERMARK_GAP
+    canvas.setStrokeColor(DRAFT_EDGE)
+    canvas.setStrokeAlpha(0.12)
+    canvas.setLineWidth(14)
+    canvas.setLineCap(1)
+    canvas.setLineJoin(1)
+    canvas.drawPath(path, stroke=1, fill=0)
+    canvas.restoreState()
+
+
+def _draw_draft_band(canvas: Canvas, rule_y: float) -> None:
+    """The band under the header of every page of a draft, saying plainly what it is."""
+    bottom = _draft_band_bottom(rule_y)
+    canvas.setFillColor(DRAFT_FILL)
+    canvas.setStrokeColor(DRAFT_EDGE)
+    canvas.setLineWidth(0.6)
+    canvas.roundRect(MARGIN_X, bottom, CONTENT_WIDTH, DRAFT_BAND_HEIGHT, 1.5 * mm, stroke=1, fill=1)
+    canvas.setFillColor(DRAFT_INK)
+    canvas.setFont(FONT_BOLD, 9)
+    canvas.drawCentredString(PAGE_WIDTH / 2, bottom + DRAFT_BAND_HEIGHT / 2 - 3.1, DRAFT_MARKING)
 
 
 class _NumberedCanvas(Canvas):

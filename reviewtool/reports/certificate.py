@@ -24,6 +24,7 @@ from reviewtool.reports.base import (
 from reviewtool.reports.data import SamplingCertificate
 
 TITLE = "Sampling certificate"
+_KEYS = 40 * mm  # wide enough for "Published commitment" on one line
 
 _HOW_TO_VERIFY = (
     "Anyone holding this certificate and the same stop records can check the sample. "
@@ -45,14 +46,42 @@ def seed_commitment(seed: str) -> str:
     return hashlib.sha256(seed.encode("utf-8")).hexdigest()
 
 
-def commitment_text(seed: str, published: str) -> str:
-    """The seed's commitment, compared with the one published before the meeting when there was one."""
-    computed = seed_commitment(seed)
-    if not published.strip():
-        return f"{computed} (SHA-256 of the seed; no commitment was published in advance)"
-    if published.strip().lower() == computed:
-        return f"{computed} (matches the commitment published in advance)"
-    return f"DOES NOT MATCH: published {published.strip()}, SHA-256 of the seed {computed}"
+NO_COMMITMENT = "No commitment recorded in reviewtool"
+MATCHES = "matches the seed"
+DOES_NOT_MATCH = "does NOT match the seed"
+
+
+def normalised_commitment(text: str) -> str:
+    """A commitment as pasted (perhaps grouped in eights, over two lines, in capitals) as 64 hex digits."""
+    return "".join(text.split()).lower()
+
+
+def commitment_check(seed: str, published: str) -> str:
+    """`NO_COMMITMENT`, `MATCHES` or `DOES_NOT_MATCH`: the published commitment against the seed.
+
+    reviewtool records no commitment of its own (there is nowhere to keep one with a sampling run), so
+    "none recorded" says only that nobody gave one to reviewtool, not that none was published."""
+    published = normalised_commitment(published)
+    if not published:
+        return NO_COMMITMENT
+    return MATCHES if published == seed_commitment(seed) else DOES_NOT_MATCH
+
+
+def commitment_rows(seed: str, published: str) -> list[tuple[str, str]]:
+    """The seed's commitment and the published one with the check, as rows for a key-value block."""
+    if not seed:
+        return [("Seed commitment", "No recorded draw: there is no seed to check")]
+    check = commitment_check(seed, published)
+    if check == NO_COMMITMENT:
+        shown = (f"{NO_COMMITMENT}. If one was published before the meeting, it must equal the seed "
+                 "commitment above.")
+    elif check == MATCHES:
+        shown = f"{normalised_commitment(published)}\nChecked: it {MATCHES}."
+    else:
+        shown = (f"{normalised_commitment(published)}\nChecked: it {DOES_NOT_MATCH}. The seed used is not "
+                 "the one committed to before the meeting; ask the liaison officer why.")
+    return [("Seed commitment", f"{seed_commitment(seed)}\nthe SHA-256 of the seed"),
+            ("Published commitment", shown)]
 
 
 def _key_prefix(seed: str, reference: str) -> str:
@@ -67,14 +96,14 @@ def render_sampling_certificate(cert: SamplingCertificate) -> RenderedReport:
         key_values([
             ("Algorithm", cert.algorithm),
             ("Seed", cert.seed),
-            ("Seed commitment", commitment_text(cert.seed, cert.published_commitment)),
+            *commitment_rows(cert.seed, cert.published_commitment),
             ("Created", f"{london(cert.created_at)}, by {cert.created_by}"),
-        ], key_width=34 * mm),
+        ], key_width=_KEYS),
         heading("Population"),
         key_values([
             ("Eligible stops", str(cert.population_size)),
             ("Population digest", cert.population_digest),
-        ], key_width=34 * mm),
+        ], key_width=_KEYS),
         Spacer(1, 2 * mm),
         _filters(cert),
         heading("Strata and quotas"),
@@ -84,7 +113,7 @@ def render_sampling_certificate(cert: SamplingCertificate) -> RenderedReport:
             ("Per-officer cap", "None" if cert.max_per_officer is None else f"{cert.max_per_officer} stops"),
             ("Footage", "Required: stops without footage are skipped and listed below"
                         if cert.require_footage else "Not required"),
-        ], key_width=34 * mm),
+        ], key_width=_KEYS),
         Spacer(1, 2 * mm),
         _quotas(cert),
         heading("Selection, in order drawn"),

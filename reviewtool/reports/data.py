@@ -62,12 +62,16 @@ class AuditHead:
 
 @dataclass(frozen=True, slots=True)
 class ReportMeta:
-    """Printed on every page: who the report is from, its id, and the audit head it was made at."""
+    """Printed on every page: who the report is from, its id, and the audit head it was made at.
+
+    `draft` marks a document that is not final (an officer report its supervisor has not approved):
+    every page then says so, in a band under the header and a light diagonal watermark."""
 
     report_id: str
     generated_at: datetime
     audit_head: AuditHead
     organisation: str
+    draft: bool = False
 
     def __post_init__(self) -> None:
         _require_aware(self, "generated_at", self.generated_at)
@@ -105,6 +109,15 @@ class PanelComment:
 
 
 @dataclass(frozen=True, slots=True)
+class FacilitatorNote:
+    """A note the meeting's facilitator pinned to the clip: context for the officer, not a panel
+    member's judgement, so it is kept apart from `PanelComment` and never numbered as a member."""
+
+    text: str
+    clip_time: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewedStop:
     """One stop as the officer sees it: the search, not the person searched."""
 
@@ -117,6 +130,7 @@ class ReviewedStop:
     consensus: Consensus
     gowisely_missed: tuple[str, ...] = ()  # labels of the GOWISELY items the panel found not given
     comments: tuple[PanelComment, ...] = ()
+    facilitator_notes: tuple[FacilitatorNote, ...] = ()  # in clip-time order
 
     def __post_init__(self) -> None:
         _require_aware(self, "occurred_at", self.occurred_at)
@@ -154,7 +168,8 @@ class OfficerFeedbackReport:
     session_date: date
     stops: tuple[ReviewedStop, ...]
     answers: tuple[CriterionAnswers, ...] = ()
-    supervisor_note: str = ""
+    summary: str = ""  # the supervisor's summary for the officer, printed first under its own heading
+    supervisor_note: str = ""  # the supervisor's own note (e.g. of the debrief), in its box near the end
     officer_response: str = ""
     sign_off: SignOff = field(default_factory=SignOff)
 
@@ -173,8 +188,8 @@ class Attendee:
 class SamplingSummary:
     certificate: str  # how the certificate is known: its file name or SHA-256
     algorithm: str
-    seed: str
-    published_commitment: str  # the seed's SHA-256 as published before the meeting; "" when none was
+    seed: str  # "" when the searches were not chosen by a recorded draw
+    published_commitment: str  # the commitment published before the meeting; "" when none was recorded
     population_size: int
     population_digest: str
     selection_count: int
@@ -201,6 +216,20 @@ class MissingFootage:
     occurred_at: datetime
     search_type: str
     follow_up: str
+
+    def __post_init__(self) -> None:
+        _require_aware(self, "occurred_at", self.occurred_at)
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedItem:
+    """A sampled search taken off the agenda, with the reason recorded when it was removed."""
+
+    number: int
+    reference: str
+    occurred_at: datetime
+    search_type: str
+    reason: str
 
     def __post_init__(self) -> None:
         _require_aware(self, "occurred_at", self.occurred_at)
@@ -243,6 +272,7 @@ class SessionMinutes:
     sampling: SamplingSummary
     items: tuple[MinutesItem, ...]
     missing_footage: tuple[MissingFootage, ...] = ()
+    removed: tuple[RemovedItem, ...] = ()
     agreement: tuple[CriterionAgreement, ...] = ()
     actions: tuple[ActionItem, ...] = ()
     responses: tuple[FeedbackResponse, ...] = ()
@@ -286,7 +316,7 @@ class SamplingCertificate:
     skipped_no_footage: tuple[str, ...]  # references reached by the draw but without footage
     created_at: datetime
     created_by: str
-    published_commitment: str = ""  # the commitment published before the meeting, if one was
+    published_commitment: str = ""  # the commitment published before the meeting; "" when none was recorded
     certificate_sha256: str = ""  # SHA-256 of the certificate's JSON file, tying this PDF to it
 
     def __post_init__(self) -> None:

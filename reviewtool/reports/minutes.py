@@ -20,10 +20,11 @@ from reviewtool.reports.base import (
     para,
     title_block,
 )
-from reviewtool.reports.certificate import commitment_text
+from reviewtool.reports.certificate import commitment_rows
 from reviewtool.reports.data import CriterionAgreement, Rag, SessionMinutes
 
 TITLE = "Session minutes"
+_KEYS = 40 * mm  # wide enough for "Published commitment" on one line
 
 
 def render_session_minutes(minutes: SessionMinutes) -> RenderedReport:
@@ -42,6 +43,8 @@ def render_session_minutes(minutes: SessionMinutes) -> RenderedReport:
         para(_tally(minutes), "Body"),
         Spacer(1, 2 * mm),
         _items(minutes),
+        heading("Searches taken off the agenda"),
+        _removed(minutes),
         heading("Findings: sampled searches without footage"),
         _missing_footage(minutes),
         heading("Agreement between panel members"),
@@ -72,11 +75,11 @@ def _sampling(minutes: SessionMinutes) -> Flowable:
         ("Certificate", s.certificate),
         ("Algorithm", s.algorithm),
         ("Seed", s.seed),
-        ("Seed commitment", commitment_text(s.seed, s.published_commitment)),
+        *commitment_rows(s.seed, s.published_commitment),
         ("Population", f"{s.population_size} searches"),
         ("Population digest", s.population_digest),
         ("Selected", f"{s.selection_count} searches"),
-    ], key_width=34 * mm)
+    ], key_width=_KEYS)
 
 
 def _tally(minutes: SessionMinutes) -> str:
@@ -94,6 +97,15 @@ def _items(minutes: SessionMinutes) -> Flowable:
             for item in minutes.items]
     return data_table(["#", "Date, reference", "Type", "Outcome", "Rating", "Panel's summary"],
                       rows, widths, empty="No searches were reviewed at this session.")
+
+
+def _removed(minutes: SessionMinutes) -> Flowable:
+    widths = [8 * mm, 34 * mm, 32 * mm]
+    widths.append(CONTENT_WIDTH - sum(widths))
+    rows = [[str(r.number), f"{london(r.occurred_at)}\n{r.reference}", r.search_type,
+             para(r.reason, "Cell", empty="No reason recorded.")] for r in minutes.removed]
+    return data_table(["#", "Date, reference", "Type", "Reason recorded"], rows, widths,
+                      empty="No searches were taken off the agenda.")
 
 
 def _missing_footage(minutes: SessionMinutes) -> Flowable:

@@ -15,6 +15,7 @@ from reviewtool.reports.base import (
     bullets,
     boxed,
     build_pdf,
+    callout,
     data_table,
     day,
     document_control,
@@ -28,7 +29,7 @@ from reviewtool.reports.base import (
     title_block,
 )
 from reviewtool.reports.charts import answers_chart
-from reviewtool.reports.data import OfficerFeedbackReport, PanelComment, Rag, ReviewedStop
+from reviewtool.reports.data import FacilitatorNote, OfficerFeedbackReport, PanelComment, Rag, ReviewedStop
 
 TITLE = "Officer feedback"
 
@@ -45,6 +46,8 @@ def render_officer_report(report: OfficerFeedbackReport) -> RenderedReport:
     subtitle = f"{officer.name} ({officer.collar_number})" if officer.collar_number else officer.name
     story: list[Flowable] = [
         *title_block(TITLE, subtitle),
+        keep(heading("Supervisor's summary"),
+             callout([para(report.summary, "Lead", empty="The supervisor has not written a summary.")])),
         *document_control(report.meta, [
             ("Team", officer.team),
             ("Panel session", f"{report.session_title}, {day(report.session_date)}"),
@@ -119,16 +122,28 @@ def _stop_section(number: int, stop: ReviewedStop) -> list[Flowable]:
         heading("GOWISELY items missed", 2),
         para(missed, "Body", empty="None: the panel found every GOWISELY item given."),
     ]
-    if stop.comments:
-        section.append(heading("Panel comments", 2))
+    if stop.comments or stop.facilitator_notes:
+        # "Comments", not "Panel comments": a facilitator's note is context, not the panel's judgement,
+        # and each line says whose it is.
+        section.append(heading("Comments", 2))
         section.extend(_comment(c) for c in stop.comments)
+        section.extend(_facilitator_note(n) for n in stop.facilitator_notes)
     return section
 
 
 def _comment(comment: PanelComment) -> Flowable:
     where = [part for part in (comment.criterion_label.strip(), _clip_time(comment.clip_time)) if part]
-    attribution = f"Panel member {comment.member_number}" + (f" ({', '.join(where)})" if where else "")
-    return grid([[para(attribution, "Key"), para(comment.text, "Cell", empty="(no text)")]],
+    return _attributed(f"Panel member {comment.member_number}" + (f" ({', '.join(where)})" if where else ""),
+                       comment.text)
+
+
+def _facilitator_note(note: FacilitatorNote) -> Flowable:
+    at = _clip_time(note.clip_time)
+    return _attributed("Facilitator's note" + (f" ({at})" if at else ""), note.text)
+
+
+def _attributed(attribution: str, text: str) -> Flowable:
+    return grid([[para(attribution, "Key"), para(text, "Cell", empty="(no text)")]],
                 [48 * mm, CONTENT_WIDTH - 48 * mm], [
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("TOPPADDING", (0, 0), (-1, -1), 1.5),

@@ -19,6 +19,7 @@ from reviewtool.reports.data import (
     Consensus,
     CriterionAgreement,
     CriterionAnswers,
+    FacilitatorNote,
     FeedbackResponse,
     GroupRag,
     MinutesItem,
@@ -30,6 +31,7 @@ from reviewtool.reports.data import (
     PublicSummary,
     Rag,
     RagCounts,
+    RemovedItem,
     ReportMeta,
     ReviewedStop,
     SamplingCertificate,
@@ -123,12 +125,22 @@ _COMMENTS = (
      131.5),
     (2, "Camera clearly on before the approach — helpful for everyone.", "", None),
 )
+_FACILITATOR_NOTE = FacilitatorNote("The sound drops out for about ten seconds here: a fault in the recording, "
+                                    "not a redaction.", 98.0)
+_SUMMARY_CLOSE = {
+    Rag.GREEN: "Thank you: this is the standard the panel hopes to see, and your searches may be shared for "
+               "peer learning.",
+    Rag.AMBER: "Overall professional work. Let's go through the learning points together at your next "
+               "one-to-one.",
+    Rag.RED: "One search raised a concern that has been referred to a senior officer; we will talk it "
+             "through before then.",
+}
 
 
-def sample_meta(report_id: str, *, seq: int = 1042) -> ReportMeta:
+def sample_meta(report_id: str, *, seq: int = 1042, draft: bool = False) -> ReportMeta:
     head = hashlib.sha256(f"audit-{seq}".encode()).hexdigest()
     return ReportMeta(report_id=report_id, generated_at=datetime(2024, 3, 21, 16, 45, tzinfo=UTC),
-                      audit_head=AuditHead(seq, head), organisation=ORGANISATION)
+                      audit_head=AuditHead(seq, head), organisation=ORGANISATION, draft=draft)
 
 
 def _answers(rng: random.Random, stops: int) -> tuple[CriterionAnswers, ...]:
@@ -144,6 +156,7 @@ def _answers(rng: random.Random, stops: int) -> tuple[CriterionAnswers, ...]:
 
 
 def sample_officer_report(index: int = 0, *, stops: int = 3, signed: bool = False) -> OfficerFeedbackReport:
+    """An officer's report; `signed` is the approved, signed-off version, otherwise it is a draft."""
     rng = random.Random(index)
     ratings = (Rag.GREEN, Rag.AMBER, Rag.GREEN, Rag.RED)
     start = datetime(2024, 2, 3, 22, 40, tzinfo=UTC)
@@ -160,6 +173,7 @@ def sample_officer_report(index: int = 0, *, stops: int = 3, signed: bool = Fals
             consensus=Consensus(rag, _SUMMARIES[rag], _COMMENDATIONS[rag], _LEARNING[rag],
                                 referred=rag is Rag.RED),
             gowisely_missed=_MISSED[rag], comments=comments,
+            facilitator_notes=(_FACILITATOR_NOTE,) if rag is Rag.AMBER else (),
         ))
     sign_off = SignOff()
     note = response = ""
@@ -169,13 +183,19 @@ def sample_officer_report(index: int = 0, *, stops: int = 3, signed: bool = Fals
                 "GOWISELY prompt card; follow up at the May session.")
         response = ("Thank you for the feedback. I have changed how I start recordings and now carry the "
                     "prompt card.")
+    ratings_given = [stop.consensus.rag for stop in reviewed]
+    counts = ", ".join(f"{ratings_given.count(rag)} {rag.label.lower()}" for rag in Rag if rag in ratings_given)
+    worst = max(ratings_given, key=list(Rag).index, default=Rag.GREEN)
+    summary = (f"The community scrutiny panel reviewed {len(reviewed)} of your searches: {counts}. "
+               f"{_SUMMARY_CLOSE[worst]}")
     return OfficerFeedbackReport(
-        meta=sample_meta(f"FR-2024-03-{index + 1:04d}"),
+        meta=sample_meta(f"FR-2024-03-{index + 1:04d}", draft=not signed),
         officer=_OFFICERS[index % len(_OFFICERS)],
         session_title="March 2024 panel session",
         session_date=date(2024, 3, 14),
         stops=tuple(reviewed),
         answers=_answers(rng, stops),
+        summary=summary,
         supervisor_note=note,
         officer_response=response,
         sign_off=sign_off,
@@ -210,6 +230,8 @@ def sample_minutes() -> SessionMinutes:
         sampling=SamplingSummary("sample-2024-03.json", "hmac-bottomk/1", SEED, SEED_COMMITMENT, 412,
                                  hashlib.sha256(b"population-2024-02").hexdigest(), 8),
         items=tuple(items),
+        removed=(RemovedItem(7, "DBY-2024-010471", datetime(2024, 2, 24, 1, 10, tzinfo=UTC), "Person search",
+                             "The clip is evidence in a live prosecution; the CPS asked that it is not shown."),),
         missing_footage=(
             MissingFootage("DBY-2024-010388", datetime(2024, 2, 17, 23, 5, tzinfo=UTC), "Person search",
                            "Ask the inspector why no footage was recorded; report back in April."),

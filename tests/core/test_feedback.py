@@ -20,12 +20,14 @@ from reviewtool.core.audit import Actions, AuditHead
 from reviewtool.core.auth import Actor
 from reviewtool.core.db import Database
 from reviewtool.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from reviewtool.core.feedback import FeedbackService
+from reviewtool.core.feedback import NOTHING_TO_CHECK, FeedbackService
 from reviewtool.core.minutes_data import build_minutes, certificate_file_sha256
-from reviewtool.core.models import AuditEvent, FeedbackReport, Officer, ReviewSession
-from reviewtool.core.report_data import GatherCache, lines_of, scrub, tone_of
+from reviewtool.core.models import AuditEvent, ClipComment, FeedbackReport, Officer, ReviewSession, SessionItem
+from reviewtool.core.report_data import GatherCache, lines_of, plain_text, scrub, tone_of
 from reviewtool.progress import Progress
-from reviewtool.reports.data import AnswerTone, AuditHead as PrintedHead, Rag, ReportMeta
+from reviewtool.reports.base import DRAFT_MARKING
+from reviewtool.reports.certificate import DOES_NOT_MATCH, MATCHES, NO_COMMITMENT, seed_commitment
+from reviewtool.reports.data import AnswerTone, AuditHead as PrintedHead, FacilitatorNote, Rag, ReportMeta
 from support.feedback_data import PANEL_NAMES, FeedbackWorld, populate
 
 TODAY = datetime.now(ZoneInfo("Europe/London")).date()
@@ -228,7 +230,104 @@ def test_report_data_details(sqlite_env):
     assert data.officer.collar_number == amber_officer and data.session_title == world.session_name
     overall = next(c for c in data.answers if c.label.lower().startswith("overall"))
     assert {a.label: a.count for a in overall.answers}["Amber"] == 3  # three members present
-    assert data.supervisor_note.startswith("The community scrutiny panel reviewed one of your searches and rated it amber.")
+    assert data.summary == "The community scrutiny panel reviewed one of your searches and rated it amber."
+    assert data.supervisor_note == ""  # the summary has its own place; the note's box is the supervisor's
+    assert data.meta.draft and stop.facilitator_notes == ()
+
+
+@needs_pdftotext
+def test_a_draft_is_marked_until_approval_and_the_summary_leads(sqlite_env, tmp_path):
+    db, world = sqlite_env
+    service = FeedbackService(db)
+    sup = world.supervisor
+    draft = service.generate_officer_report(sup, world.officers[0])
+    edited = service.update_draft(sup, draft.report.id, summary="Well done: calm and clear throughout.",
+                                  supervisor_note="Debrief held on 2 April.")
+    for document in (draft, edited):
+        text = text_of(document.pdf, tmp_path)
+        assert text.count(DRAFT_MARKING) == text.count("Page ") >= 1  # on every page
+    data = service.officer_report_data(sup, edited.report.id)
+    assert data.meta.draft and plain_text(data).startswith(DRAFT_MARKING)
+    flat = " ".join(text_of(edited.pdf, tmp_path).split())
+    summary = flat.index("Well done: calm and clear throughout.")
+    assert flat.index("Supervisor's summary") < summary < flat.index("At a glance") < flat.index("Supervisor's note")
+    assert flat.count("Well done: calm") == 1 and flat.index("Debrief held on 2 April.") > flat.index("Supervisor's note")
+
+    # Approval renders the report once more, as final: no draft marking on the PDF that is kept.
+    final = service.approve(sup, edited.report.id)
+    text = text_of(final.pdf, tmp_path)
+    assert "DRAFT" not in text and "Well done: calm and clear throughout." in text and "Sgt Aoife" in text
+    assert not service.officer_report_data(sup, final.report.id).meta.draft
+    assert service.export_pdf(sup, final.report.id, recipient="PC") == final.pdf
+
+
+@needs_pdftotext
+def test_facilitators_clip_notes_reach_the_officer_report_as_such(sqlite_env, tmp_path):
+    db, world = sqlite_env
+    service = FeedbackService(db)
+    item_id = world.item_ids[0]  # the first officer's search
+    with db.session() as s:  # the facilitator's own note: no panel member
+        s.add(ClipComment(item_id=item_id, panel_member_id=None, media_time=12.4, created_by="liaison",
+                          text="Sound drops out here; Amira Haddad asked to replay it."))
+        s.add(ClipComment(item_id=item_id, panel_member_id=None, media_time=3.0, created_by="liaison", text="  "))
+    draft = service.generate_officer_report(world.supervisor, world.officers[0])
+    [stop] = service.officer_report_data(world.supervisor, draft.report.id).stops
+    assert stop.facilitator_notes == (FacilitatorNote("Sound drops out here; [panel member] asked to replay it.",
+                                                      12.4),)
+    assert {c.member_number for c in stop.comments} <= {1, 2, 3}  # the members keep their numbers
+    flat = " ".join(text_of(draft.pdf, tmp_path).split())
+    assert "Facilitator's note (at 00:12)" in flat and "[panel member] asked to replay it" in flat
+    assert "Amira" not in flat
+
+
+def test_searches_taken_off_the_agenda_have_their_own_place_in_the_minutes(sqlite_env):
+    db, world = sqlite_env
+    with db.session() as s:
+        item = s.scalar(select(SessionItem).where(SessionItem.session_id == world.session_id,
+                                                  SessionItem.footage_id.is_(None)))
+        item.status, item.removed_reason = "removed", "Duplicate of search 2 (one group search)."
+        position = item.position
+    with db.read() as s:
+        meta = ReportMeta("MIN-T", datetime.now(ZoneInfo("UTC")), PrintedHead(1, "0" * 64), "Panel")
+        minutes = build_minutes(s, meta, s.get(ReviewSession, world.session_id), GatherCache())
+    [removed] = minutes.removed
+    assert (removed.number, removed.reference) == (position, world.no_footage_references[0])
+    assert removed.reason == "Duplicate of search 2 (one group search)." and removed.search_type == "Vehicle search"
+    assert all(world.no_footage_references[0] not in a.text and "off the agenda" not in a.text
+               for a in minutes.actions)
+    assert minutes.missing_footage == ()  # taken off the agenda: not a finding
+
+
+def test_seed_commitment_checked_on_the_minutes_and_the_certificate(sqlite_env, tmp_path):
+    db, world = sqlite_env
+    service = FeedbackService(db)
+    with db.read() as s:
+        run_id = s.get(ReviewSession, world.session_id).sampling_run_id
+    committed = seed_commitment("seed 1")  # populate's seed
+    grouped = " ".join(committed[i:i + 8] for i in range(0, 64, 8)).upper()
+    for make in (lambda **kw: service.session_minutes(LIAISON, world.session_name, **kw),
+                 lambda **kw: service.sampling_certificate(LIAISON, run_id, **kw)):
+        unchecked = make()
+        matching = make(published_commitment=grouped)
+        different = make(published_commitment="ab" * 32)
+        assert (unchecked.commitment_check, matching.commitment_check, different.commitment_check) == (
+            NO_COMMITMENT, MATCHES, DOES_NOT_MATCH)
+        if shutil.which("pdftotext"):
+            assert NO_COMMITMENT in " ".join(text_of(unchecked.pdf, tmp_path).split())
+            assert f"Checked: it {MATCHES}." in " ".join(text_of(matching.pdf, tmp_path).split())
+            assert f"Checked: it {DOES_NOT_MATCH}." in " ".join(text_of(different.pdf, tmp_path).split())
+        with pytest.raises(ValidationError, match="64 hex digits"):
+            make(published_commitment=committed[:-1])
+    events = {e.object_id: e.details for e in report_events(db)}
+    assert events[matching.report.report_id]["published_commitment"] == committed
+    assert events[different.report.report_id]["commitment_check"] == DOES_NOT_MATCH
+    assert "published_commitment" not in events[unchecked.report.report_id]
+    assert service.generate_officer_report(world.supervisor, world.officers[0]).commitment_check is None
+
+    with db.session() as s:  # a session whose searches were not drawn by reviewtool
+        s.get(ReviewSession, world.session_id).sampling_run_id = None
+    assert service.session_minutes(LIAISON, world.session_name,
+                                   published_commitment=committed).commitment_check == NOTHING_TO_CHECK
 
 
 def test_pending_searches_and_a_second_session(sqlite_env):

@@ -12,13 +12,31 @@ from pathlib import Path
 
 import pytest
 
-from reviewtool.reports.base import MARGIN_X, PAGE_WIDTH, PROTECTIVE_MARKING, RenderedReport
-from reviewtool.reports.certificate import render_sampling_certificate, seed_commitment
+from reportlab.platypus import PageBreak
+
+from reviewtool.reports.base import (
+    DRAFT_MARKING,
+    MARGIN_X,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    PROTECTIVE_MARKING,
+    RenderedReport,
+    build_pdf,
+    para,
+)
+from reviewtool.reports.certificate import (
+    DOES_NOT_MATCH,
+    MATCHES,
+    NO_COMMITMENT,
+    render_sampling_certificate,
+    seed_commitment,
+)
 from reviewtool.reports.data import (
     ActionItem,
     AuditHead,
     Consensus,
     CriterionAgreement,
+    FacilitatorNote,
     FeedbackResponse,
     GroupRag,
     MissingFootage,
@@ -27,6 +45,7 @@ from reviewtool.reports.data import (
     PublicAction,
     Rag,
     RagCounts,
+    RemovedItem,
     ReportMeta,
     SignOff,
     Theme,
@@ -36,6 +55,7 @@ from reviewtool.reports.officer import render_officer_report
 from reviewtool.reports.public_summary import render_public_summary
 from reviewtool.reports.samples import (
     sample_certificate,
+    sample_meta,
     sample_minutes,
     sample_officer_report,
     sample_public_summary,
@@ -78,11 +98,53 @@ def word_boxes(rendered: RenderedReport, tmp_path: Path) -> list[tuple[float, fl
             re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>', html)]
 
 
+def in_order(value: str, text: str) -> bool:
+    """Every word of `value` appears in `text` in order: true even when a table row is split over two
+    pages, with the page footer, the next page's header and the repeated column headings in between."""
+    position = 0
+    for word in value.split():
+        position = text.find(word, position)
+        if position < 0:
+            return False
+        position += len(word)
+    return True
+
+
+def title_of(rendered: RenderedReport, tmp_path: Path) -> str:
+    path = tmp_path / "title.pdf"
+    path.write_bytes(rendered.pdf)
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, timeout=60).stdout.decode()
+    return re.search(r"^Title:\s+(.*)$", info, re.M).group(1).strip()
+
+
 def page_count_by_poppler(rendered: RenderedReport, tmp_path: Path) -> int:
     path = tmp_path / "info.pdf"
     path.write_bytes(rendered.pdf)
     info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, timeout=60).stdout.decode()
     return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+def grey_pages(rendered: RenderedReport, tmp_path: Path, dpi: int = 20) -> list[tuple[int, int, bytes]]:
+    """Each page rendered by poppler as 8-bit grey pixels: (width, height, pixels), 255 is white."""
+    path = tmp_path / "grey.pdf"
+    path.write_bytes(rendered.pdf)
+    subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), str(path), str(tmp_path / "grey")], check=True,
+                   timeout=60)
+    pages = []
+    for image in sorted(tmp_path.glob("grey-*.pgm")):
+        data = image.read_bytes()
+        magic, width, height, depth, pixels = data.split(maxsplit=4)
+        assert magic == b"P5" and depth == b"255"
+        pages.append((int(width), int(height), pixels[: int(width) * int(height)]))
+        image.unlink()
+    return pages
+
+
+def centre_ink(page: tuple[int, int, bytes]) -> int:
+    """How many pixels in the middle fifth of the page (across and down) are not white."""
+    width, height, pixels = page
+    return sum(1 for y in range(height * 2 // 5, height * 3 // 5)
+               for x in range(width * 2 // 5, width * 3 // 5) if pixels[y * width + x] < 250)
 
 
 def all_reports() -> list[tuple[str, RenderedReport]]:
@@ -129,6 +191,19 @@ def test_only_the_bundled_fonts_are_used_and_embedded(kind, rendered, tmp_path):
     assert re.search(r"CreationDate:\s+2024-03-21T16:45:00(Z|\+00)", info), info
 
 
+def test_column_headings_appear_once_per_page(tmp_path):
+    # A row that does not fit under the rows above it moves to the next page whole: it is not split
+    # on the same page under a second copy of the headings.
+    minutes = sample_minutes()
+    rendered = render_session_minutes(minutes)
+    pages = pages_of(rendered, tmp_path)
+    for number, page in enumerate(pages, start=1):
+        for heading in ("Panel's summary", "Reason recorded", "Follow-up", "Reading"):
+            assert page.count(heading) <= 1, (number, heading)
+    for item in minutes.items:  # each row whole on one page
+        assert any(item.reference in page and in_order(item.consensus.summary, page) for page in pages), item.number
+
+
 def test_same_data_same_bytes():
     first = render_officer_report(sample_officer_report(3))
     second = render_officer_report(sample_officer_report(3))
@@ -142,6 +217,42 @@ def test_a_long_report_counts_its_pages(tmp_path):
     assert "Page 1 of" in pages[0]
     assert f"Page {rendered.page_count} of {rendered.page_count}" in pages[-1]
     assert all(PROTECTIVE_MARKING in page for page in pages)
+
+
+# --- Drafts ------------------------------------------------------------------------------------
+
+
+def test_a_draft_says_so_on_every_page_and_an_approved_report_does_not(tmp_path):
+    draft = render_officer_report(sample_officer_report(1, stops=6))
+    pages = pages_of(draft, tmp_path)
+    assert len(pages) >= 3
+    for number, text in enumerate(pages, start=1):
+        assert DRAFT_MARKING in text, f"page {number}: the draft band"
+        assert text.count("DRAFT") == 1, f"page {number}: the watermark is drawn, not text"
+        assert f"Page {number} of {len(pages)}" in text and text.count(PROTECTIVE_MARKING) >= 2
+    approved = render_officer_report(sample_officer_report(1, stops=6, signed=True))
+    assert all("DRAFT" not in text for text in pages_of(approved, tmp_path))
+    assert title_of(draft, tmp_path).endswith("(DRAFT)")  # the PDF's title says so too
+    assert "DRAFT" not in title_of(approved, tmp_path)
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) not installed")
+def test_the_draft_watermark_is_on_every_page(tmp_path):
+    # The middle of these pages holds no text: any ink there is the watermark.
+    story = [para("One."), PageBreak(), para("Two."), PageBreak(), para("Three.")]
+    draft = build_pdf(sample_meta("R-DRAFT", draft=True), "Officer feedback", list(story))
+    final = build_pdf(sample_meta("R-FINAL"), "Officer feedback", list(story))
+    draft_pages, final_pages = grey_pages(draft, tmp_path), grey_pages(final, tmp_path)
+    assert len(draft_pages) == len(final_pages) == 3
+    assert all(centre_ink(page) == 0 for page in final_pages)
+    for page in draft_pages:
+        ink = centre_ink(page)
+        width, height, pixels = page
+        assert ink > 20, "a diagonal watermark crosses the middle of the page"
+        middle = [pixels[y * width + x] for y in range(height * 2 // 5, height * 3 // 5)
+                  for x in range(width * 2 // 5, width * 3 // 5)]
+        assert min(middle) >= 200, "and it is light: text printed over it stays readable"
+    assert PAGE_HEIGHT > PAGE_WIDTH
 
 
 # --- Officer feedback ---------------------------------------------------------------------------
@@ -163,10 +274,39 @@ def test_officer_report_shows_the_searches_and_the_panels_view(tmp_path):
     assert "3 Feb 2024, 22:40 GMT" in text
     assert "Panel member 1" in text and "Panel member 3" in text
     assert squash(report.supervisor_note) in flat and squash(report.officer_response) in flat
+    assert flat.count(squash(report.summary)) == 1
     assert "Sgt Aoife Ní Bhriain" in text and "25 Mar 2024" in text and "28 Mar 2024" in text
     # the chart's category names and the exact answer counts
     assert "GOWISELY: Station" in text and "Respect and courtesy" in text
     assert "Good practice" in text and "Can't tell" in text
+
+
+def test_the_supervisors_summary_comes_first_under_its_own_heading(tmp_path):
+    report = sample_officer_report(2, signed=True)
+    text = squash("\n".join(pages_of(render_officer_report(report), tmp_path)))
+    summary = squash(report.summary)
+    assert text.index(squash("Officer feedback")) < text.index(squash("Supervisor's summary")) \
+        < text.index(summary) < text.index(squash("At a glance"))
+    note = text.index(squash("Supervisor's note"))
+    assert text.index(summary) < note and text.count(summary) == 1  # not repeated in the note's box
+    blank = dataclasses.replace(report, summary="  ")
+    assert "The supervisor has not written a summary." in "\n".join(pages_of(render_officer_report(blank), tmp_path))
+
+
+def test_facilitators_notes_are_shown_as_such(tmp_path):
+    report = sample_officer_report(1)  # search 1 is amber: the sample facilitator's note is there
+    stop = report.stops[0]
+    [note] = stop.facilitator_notes
+    text = "\n".join(pages_of(render_officer_report(report), tmp_path))
+    flat = squash(text)
+    assert squash("Facilitator's note (at 01:38)") in flat and squash(note.text) in flat
+    # after the panel's comments on the same search
+    assert flat.index(squash(stop.comments[-1].text)) < flat.index(squash(note.text))
+    untimed = dataclasses.replace(report, stops=(dataclasses.replace(stop, comments=(), facilitator_notes=(
+        FacilitatorNote("Clip ends before the search is over."),)),))
+    text = squash("\n".join(pages_of(render_officer_report(untimed), tmp_path)))
+    assert squash("Comments") in text and squash("Facilitator's noteClip ends before") in text
+    assert {f.name for f in dataclasses.fields(FacilitatorNote)} == {"text", "clip_time"}  # nobody's name
 
 
 def test_officer_report_commendations_come_before_learning_points(tmp_path):
@@ -351,11 +491,14 @@ def test_minutes_record_attendance_sample_findings_agreement_actions_responses(t
     s = minutes.sampling
     for value in (s.seed, s.population_digest, s.published_commitment, "412 searches", "8 searches"):
         assert squash(value) in flat
-    assert squash("matches the commitment published in advance") in flat
+    assert squash(f"Checked: it {MATCHES}.") in flat
+    assert flat.index(squash("Searches taken off the agenda")) < flat.index(squash(minutes.removed[0].reason)) \
+        < flat.index(squash("Findings: sampled searches without footage"))
+    assert minutes.removed[0].reference in text
     for finding in minutes.missing_footage:
         assert finding.reference in text and squash(finding.follow_up) in flat
     for item in minutes.items:
-        assert item.reference in text and squash(item.consensus.summary) in flat
+        assert item.reference in text and in_order(item.consensus.summary, text), item.reference
     assert "0.82" in text and "0.64" in text and "Not defined" in text
     for action in minutes.actions:
         assert squash(action.text) in flat
@@ -366,7 +509,41 @@ def test_minutes_record_attendance_sample_findings_agreement_actions_responses(t
 def test_minutes_flag_a_seed_that_does_not_match_its_commitment(tmp_path):
     minutes = sample_minutes()
     minutes = dataclasses.replace(minutes, sampling=dataclasses.replace(minutes.sampling, published_commitment="ab" * 32))
-    assert "DOES NOT MATCH" in "\n".join(pages_of(render_session_minutes(minutes), tmp_path))
+    text = " ".join("\n".join(pages_of(render_session_minutes(minutes), tmp_path)).split())
+    assert f"Checked: it {DOES_NOT_MATCH}." in text and "ab" * 32 in text.replace(" ", "")
+
+
+def test_with_no_commitment_recorded_the_paper_says_so_and_claims_nothing_more(tmp_path):
+    minutes = sample_minutes()
+    minutes = dataclasses.replace(minutes, sampling=dataclasses.replace(minutes.sampling, published_commitment=""))
+    cert = dataclasses.replace(sample_certificate(), published_commitment="")
+    for rendered in (render_session_minutes(minutes), render_sampling_certificate(cert)):
+        text = " ".join("\n".join(pages_of(rendered, tmp_path)).split())
+        assert NO_COMMITMENT in text, rendered.report_id
+        assert "no commitment was published" not in text.lower() and "published in advance" not in text
+        assert seed_commitment(cert.seed) in text.replace(" ", "")  # the number to compare with
+
+
+def test_minutes_without_a_recorded_draw_have_no_seed_to_check(tmp_path):
+    minutes = sample_minutes()
+    minutes = dataclasses.replace(minutes, sampling=dataclasses.replace(
+        minutes.sampling, certificate="none: the searches were chosen without a recorded draw", algorithm="—",
+        seed="", published_commitment=""))
+    text = " ".join("\n".join(pages_of(render_session_minutes(minutes), tmp_path)).split())
+    assert "No recorded draw: there is no seed to check" in text
+    assert seed_commitment("") not in text.replace(" ", "") and NO_COMMITMENT not in text
+
+
+def test_removed_searches_have_their_own_section(tmp_path):
+    minutes = sample_minutes()
+    minutes = dataclasses.replace(minutes, removed=(
+        *minutes.removed, RemovedItem(8, "DBY-2024-010499", minutes.items[0].occurred_at, "Vehicle search", "")))
+    text = " ".join("\n".join(pages_of(render_session_minutes(minutes), tmp_path)).split())
+    assert "DBY-2024-010499" in text and "No reason recorded." in text
+    actions = text[text.index("Actions"):]
+    assert all(r.reference not in actions for r in minutes.removed)
+    none = dataclasses.replace(minutes, removed=())
+    assert "No searches were taken off the agenda." in "\n".join(pages_of(render_session_minutes(none), tmp_path))
 
 
 def test_certificate_prints_every_field_and_how_to_verify(tmp_path):

@@ -132,3 +132,21 @@ def test_remembered_line_breaking_changes_nothing_on_the_page(monkeypatch):
     remembered = [render_officer_report(r).sha256 for r in reports]
     monkeypatch.setattr(base._Paragraph, "wrap", Paragraph.wrap)
     assert [render_officer_report(r).sha256 for r in reports] == remembered
+
+
+def test_a_published_commitment_is_checked_however_it_was_pasted():
+    from reviewtool.reports.certificate import (
+        DOES_NOT_MATCH,
+        MATCHES,
+        NO_COMMITMENT,
+        commitment_check,
+        seed_commitment,
+    )
+
+    seed = "4 2 6 1 3 5"
+    digest = seed_commitment(seed)
+    grouped = " ".join(digest[i:i + 8] for i in range(0, 32, 8)) + "\n" + \
+        " ".join(digest[i:i + 8] for i in range(32, 64, 8))  # as the planning dialog shows it
+    assert commitment_check(seed, digest) == commitment_check(seed, grouped.upper()) == MATCHES
+    assert commitment_check(seed, "") == commitment_check(seed, "  \n") == NO_COMMITMENT
+    assert commitment_check(seed + " ", digest) == commitment_check(seed, "ab" * 32) == DOES_NOT_MATCH
