@@ -16,7 +16,7 @@ from pathlib import Path
 from reviewtool.cli.context import acting_user, open_db
 from reviewtool.cli.progress import run_with_bar
 from reviewtool.core.errors import ValidationError
-from reviewtool.core.feedback import FeedbackService, GeneratedDocument
+from reviewtool.core.feedback import NO_COMMITMENT, FeedbackService, GeneratedDocument
 from reviewtool.core.score_export import ScoreExportService
 
 
@@ -110,6 +110,10 @@ def _written(document: GeneratedDocument, path: Path) -> None:
     report = document.report
     print(f"wrote {report.report_id} to {path} ({document.page_count} pages, SHA-256 {report.pdf_sha256})")
     print(f"audit head printed on it: {document.audit_head}")
+    if document.commitment_check is not None:
+        hint = " (give --commitment to check the one published before the meeting)" \
+            if document.commitment_check == NO_COMMITMENT else ""
+        print(f"seed commitment: {document.commitment_check}{hint}")
 
 
 def cmd_officer(args: argparse.Namespace) -> int:

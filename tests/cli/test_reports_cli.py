@@ -139,3 +139,26 @@ def test_report_screens_render_page_one_of_each_report(env, tmp_path, capsys):
     assert [p.name for p in written] == ["report-officer-feedback-demo.png", "report-session-minutes-demo.png",
                                          "report-sampling-certificate-demo.png", "report-public-summary-demo.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in written)
+
+
+def test_seed_commitment_check_is_printed(env, tmp_path, capsys):
+    url, world = env
+    db = Database.open(url)
+    with db.read() as s:
+        run_id = s.query(SamplingRun).one().id
+    db.dispose()
+    committed = hashlib.sha256(b"seed 1").hexdigest()  # the test world's seed
+    capsys.readouterr()
+    for command in (["certificate", str(run_id)], ["session", world.session_name]):
+        out = tmp_path / "doc.pdf"
+        assert run(url, "report", *command, "--out", str(out)) == 0
+        assert "seed commitment: No commitment recorded in reviewtool (give --commitment" in capsys.readouterr().out
+        assert run(url, "report", *command, "--commitment", committed.upper(), "--out", str(out)) == 0
+        assert "seed commitment: matches the seed\n" in capsys.readouterr().out
+        assert run(url, "report", *command, "--commitment", "ab" * 32, "--out", str(out)) == 0
+        assert "seed commitment: does NOT match the seed\n" in capsys.readouterr().out
+        assert "does NOT match the seed" in flat(text_of(out))
+        assert run(url, "report", *command, "--commitment", "abc", "--out", str(tmp_path / "bad.pdf")) == 1
+        assert "64 hex digits" in capsys.readouterr().err and not (tmp_path / "bad.pdf").exists()
+    assert run(url, "report", "officer", world.officers[0], "--out", str(tmp_path / "o.pdf")) == 0
+    assert "seed commitment" not in capsys.readouterr().out
