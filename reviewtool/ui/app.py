@@ -114,9 +114,13 @@ def run_gui(args: argparse.Namespace) -> int:
             db = open_database(getattr(args, "db", None))
         except Exception as exc:  # a wrong path or an unreachable server is not a crash
             log.exception("cannot open the database")
-            QMessageBox.critical(None, "reviewtool", "The database could not be opened.",
-                                 QMessageBox.StandardButton.Close)
-            print(f"reviewtool: cannot open the database: {exc}", file=sys.stderr)
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            box = QMessageBox(QMessageBox.Icon.Warning, "reviewtool", "The database could not be opened.",
+                              QMessageBox.StandardButton.Close)
+            box.setObjectName("databaseError")
+            box.setInformativeText(f"{reason}\n\nNothing was changed. The details are in the log file:\n{log_path}")
+            box.exec()
+            print(f"reviewtool: cannot open the database: {reason}", file=sys.stderr)
             return 1
         try:
             return _sign_in_loop(app, db, log_path)

@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self.lock_action = self._action("&Lock now", self.lock_now, "Ctrl+L", "lock_now")
         self.sign_out_action = self._action("Sign &out", self.sign_out, "Ctrl+Shift+L", "sign_out")
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
+        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q", "quit")
         file_menu.addAction(self.lock_action)
         file_menu.addAction(self.sign_out_action)
         file_menu.addSeparator()
@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts,
-                                         QKeySequence.StandardKey.HelpContents, "shortcuts"))
+                                         "F1", "shortcuts"))
         help_menu.addAction(self._action("Where is the &log file?", self.show_log_location, None, "log_location"))
         help_menu.addSeparator()
         help_menu.addAction(self._action("&About reviewtool", self.show_about, None, "about"))

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewtool.ui.flow_layout import FlowLayout
 from reviewtool.ui.models import Column, RowFilterProxy, RowTableModel
 
 NONE_TEXT = "(not recorded)"
@@ -38,6 +39,19 @@ class _ChoiceFilter:
     value: Callable[[Any], str]
     all_text: str
     newest_first: bool
+
+
+def _captioned(text: str, control: QWidget) -> QWidget:
+    """A label and its control kept together on one line (the label's mnemonic focuses the control)."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(6)
+    caption = QLabel(text)
+    caption.setBuddy(control)
+    row.addWidget(caption)
+    row.addWidget(control)
+    return box
 
 
 class TablePanel(QWidget):
@@ -59,27 +73,24 @@ class TablePanel(QWidget):
         self.search.setPlaceholderText(search_hint)
         self.search.setAccessibleName("Search")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(220)
-        self.search.setMaximumWidth(460)
         self.search.textChanged.connect(self.proxy.set_search)
         self.search.textChanged.connect(self._update_count)
-        search_label = QLabel("&Search:")
-        search_label.setBuddy(self.search)
+        self.search.setMinimumWidth(280)
 
-        # Row one: search on the left, the area's actions on the right.
-        self.actions_row = QHBoxLayout()
-        self.actions_row.setSpacing(8)
-        self.actions_row.addWidget(search_label)
-        self.actions_row.addWidget(self.search, 3)
+        # Row one: the area's actions (and a note, e.g. "read only"); row two: search and filters.
+        # Both wrap in a narrow window instead of widening it.
+        self.actions_row = FlowLayout()
+        self.note = QLabel()
+        self.note.setObjectName("hint")
+        self.note.setWordWrap(True)
+        self.note.hide()
+        self.filter_row = FlowLayout(spacing=14)
+        self.filter_row.addWidget(_captioned("&Search:", self.search))
         self.clear_button = QPushButton("C&lear filters")
         self.clear_button.setObjectName("clearFilters")
         self.clear_button.setToolTip("Clear the search and show every row")
         self.clear_button.clicked.connect(self.clear_filters)
-        self.actions_row.addWidget(self.clear_button)
-        self.actions_row.addStretch(1)
-        # Row two: the drop-down filters, then "Clear filters".
-        self.filter_row = QHBoxLayout()
-        self.filter_row.setSpacing(6)
+        self._action_buttons: list[QPushButton] = []
 
         self.table = QTableView()
         self.table.setObjectName("table")
@@ -115,6 +126,7 @@ class TablePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
         layout.addLayout(self.actions_row)
+        layout.addWidget(self.note)
         layout.addLayout(self.filter_row)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count)
@@ -131,16 +143,10 @@ class TablePanel(QWidget):
         combo = QComboBox()
         combo.setObjectName(f"filter_{name}")
         combo.setAccessibleName(label.replace("&", ""))
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(7)
-        combo.setMaximumWidth(280)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.setMaximumWidth(300)
         combo.addItem(all_text, None)
-        caption = QLabel(label)
-        caption.setBuddy(combo)
-        if self._filters:
-            self.filter_row.addSpacing(10)
-        self.filter_row.addWidget(caption)
-        self.filter_row.addWidget(combo)
+        self.filter_row.addWidget(_captioned(label, combo))
         spec = _ChoiceFilter(name, combo, value, all_text, newest_first)
         self._filters.append(spec)
         combo.currentIndexChanged.connect(lambda _i, f=spec: self._apply_choice(f))
@@ -148,15 +154,18 @@ class TablePanel(QWidget):
 
     def add_action_button(self, button: QPushButton) -> None:
         self.actions_row.addWidget(button)
+        self._action_buttons.append(button)
 
     def finish_actions(self, hint: str = "") -> None:
-        """Call once the buttons are added: closes the rows and places an optional note."""
+        """Call once the filters and buttons are added: places the note, sets the tab order."""
         if hint:
-            note = QLabel(hint)
-            note.setObjectName("hint")
-            note.setWordWrap(True)
-            self.actions_row.addWidget(note, 2)
-        self.filter_row.addStretch(1)
+            self.note.setText(hint)
+            self.note.show()
+        self.filter_row.addWidget(self.clear_button)
+        chain: list[QWidget] = [*self._action_buttons, self.search, *(f.combo for f in self._filters),
+                                self.clear_button, self.table]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     # -- data ------------------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[Any]) -> None:
