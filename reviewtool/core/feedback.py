@@ -412,6 +412,8 @@ class FeedbackService:
         published = _published_commitment(published_commitment)
         with self._writing("report") as s:
             review = self._session(s, session)
+            if not published and review.sampling_run is not None:
+                published = review.sampling_run.published_commitment or ""  # recorded at the draw
             head, at, report_id = audit.head(s), utcnow(), new_report_id("session")
             data = build_minutes(s, self._meta(report_id, head, at), review, self._rubrics,
                                  published_commitment=published)
@@ -440,6 +442,7 @@ class FeedbackService:
                     raise NotFound(f"no sampling run {run_id}")
                 certificate = run.certificate
                 certificate_sha256 = certificate_sha256 or certificate_file_sha256(run.certificate)
+                published = published or run.published_commitment or ""  # recorded at the draw
             assert certificate is not None
             head, at, report_id = audit.head(s), utcnow(), new_report_id("certificate")
             data = build_certificate(s, self._meta(report_id, head, at), certificate,

@@ -148,3 +148,18 @@ def test_published_commitment_is_checked_and_recorded(url, tmp_path, capsys):
     assert run(url, "sample", "run", "--seed", seed, "--size", "3", "--commitment", right.upper()) == 0
     with Database.open(url).read() as s:
         assert s.scalars(select(SamplingRun)).one().published_commitment == right
+
+
+def test_certificate_pdf_reports_the_commitment_recorded_at_the_draw(url, tmp_path, capsys):
+    import hashlib
+    import subprocess
+
+    assert run(url, "import", "stops", str(DATA / "2020-01-derbyshire-stop-and-search.csv")) == 0
+    seed = "3 3 5 owl"
+    commitment = hashlib.sha256(seed.encode()).hexdigest()
+    assert run(url, "sample", "run", "--seed", seed, "--size", "3", "--commitment", commitment,
+               "--out", str(tmp_path / "cert.json")) == 0
+    pdf = tmp_path / "cert.pdf"
+    assert run(url, "report", "certificate", "1", "--out", str(pdf)) == 0
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "matches the seed" in text and "No commitment recorded" not in text
