@@ -198,7 +198,10 @@ class TablePanel(QWidget):
         """Set a filter by value (None = all); used by keyboard users via the combo and by tests."""
         for f in self._filters:
             if f.name == name:
-                f.combo.setCurrentIndex(max(0, f.combo.findData(value)) if value is not None else 0)
+                index = f.combo.findData(value) if value is not None else 0
+                if index < 0:
+                    raise ValueError(f"{name}: {value!r} is not among the values shown")
+                f.combo.setCurrentIndex(index)
                 return
         raise KeyError(name)
 
