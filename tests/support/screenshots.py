@@ -21,7 +21,7 @@ from typing import Callable
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the package, and `support.*` helpers of other areas
 
 SIZE = (1280, 800)
 
@@ -145,12 +145,38 @@ def main(argv: list[str] | None = None) -> int:
     save(crash, "crash-dialog")
     crash.close()
 
+    failed = _colleague_screens(db.url, args.out, written, skipped)
     db.dispose()
     for name in written:
         print(f"wrote {args.out / name}")
     for reason in skipped:
         print(f"skipped {reason}")
-    return 0
+    return 1 if failed else 0
+
+
+def _colleague_screens(db_url: str, out: Path, written: list[str], skipped: list[str]) -> bool:
+    """The screens other areas render themselves (sessions, reports as PDFs, the editor — last, because
+    it saves a draft). Returns True if one of them failed."""
+    failed = False
+    renderers = (
+        ("support.sessions_screens", "render_session_pngs", lambda f: f(db_url, out)),
+        ("support.report_screens", "render_report_pngs", lambda f: f(db_url, out)),
+        ("support.editor_screen", "render_editor_png", lambda f: [f(db_url, out / "redaction-editor.png")]),
+    )
+    for module_name, function, call in renderers:
+        try:
+            module = __import__(module_name, fromlist=[function])
+            render = getattr(module, function)
+        except (ImportError, AttributeError) as exc:
+            skipped.append(f"{module_name}.{function}: {exc}")
+            continue
+        try:
+            written.extend(Path(p).name for p in call(render))
+        except Exception:
+            failed = True
+            traceback.print_exc()
+            skipped.append(f"{module_name}.{function}: failed (traceback above)")
+    return failed
 
 
 if __name__ == "__main__":
