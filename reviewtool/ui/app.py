@@ -89,6 +89,7 @@ def apply_style(app: QApplication) -> None:
         font.setPointSizeF(10.5)
     app.setFont(font)
     app.setStyle("Fusion")
+    app.setPalette(app.style().standardPalette())  # the stylesheet's contrast assumes the light palette
     app.setStyleSheet(stylesheet())
 
 

@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
             action = self._action(f"&{n + 1} {title}", lambda _=False, k=area.key: self.show_area(k),
                                   f"Ctrl+{n + 1}", f"go_{area.key}")
             action.setIcon(icon(area.icon))
+            action.setProperty("shortcutLabel", f"Go to {area.title(self.ctx)}")
             go_menu.addAction(action)
             self.area_actions[area.key] = action
 
@@ -334,10 +335,13 @@ class ShortcutsDialog(QDialog):
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.setWindowTitle("Keyboard shortcuts")
-        rows = [(a.text().replace("&&", "\0").replace("&", "").replace("\0", "&"),
+        rows = [(a.property("shortcutLabel") or a.text().replace("&&", "\0").replace("&", "").replace("\0", "&"),
                  a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
                 for a in window.actions() if not a.shortcut().isEmpty()]
-        rows += [("Move between fields and buttons", "Tab / Shift+Tab"),
+        rows += [("Search the list you are looking at", "Ctrl+F"),
+                 ("Read the lists again (Stops & footage)", "F5"),
+                 ("Save changed settings (administrators)", "Ctrl+S"),
+                 ("Move between fields and buttons", "Tab / Shift+Tab"),
                  ("Press a button or open a menu by its underlined letter", "Alt+letter"),
                  ("Choose an area in the list on the left", "Up / Down"),
                  ("Close a dialog without changing anything", "Esc")]
