@@ -117,11 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     area_shot(liaison, "stops", "stops", select_first_stop)
     area_shot(liaison, "stops", "footage", show_footage)
     area_shot(liaison, "sessions", "sessions")
-    area_shot(liaison, "reports", "reports-liaison")
     area_shot(liaison, "settings", "settings-read-only")
     liaison.lock_now()
     save(liaison, "locked")
     liaison.idle_lock.unlock()
+    area_shot(liaison, "reports", "reports-liaison")  # last: an area may widen the window for the rest
     liaison.close()
 
     admin = window_for("admin")
@@ -129,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     admin.close()
 
     supervisor = window_for("supervisor")
-    area_shot(supervisor, "reports", "reports")
     area_shot(supervisor, "stops", "stops-supervisor")
+    area_shot(supervisor, "reports", "reports")
     supervisor.close()
 
     panel = window_for("panel1")
