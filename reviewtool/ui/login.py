@@ -37,7 +37,7 @@ class PasswordForm(QWidget):
     """User name + password + a message line; used by the login dialog and the lock screen."""
 
     def __init__(self, db: Database, *, username: str = "", fixed_username: bool = False,
-                 submit_text: str = "&Sign in", parent: QWidget | None = None) -> None:
+                 submit_text: str = "&Sign in", submit_on_return: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db
         self.actor: Actor | None = None
@@ -71,7 +71,10 @@ class PasswordForm(QWidget):
         self.submit.setDefault(True)
         self.submit.setAutoDefault(True)
         self.submit.clicked.connect(self.try_login)
-        self.password.returnPressed.connect(self.try_login)
+        # In a dialog, Return already presses the default button: a second handler would make one
+        # keypress count as two failed attempts towards the lockout.
+        if submit_on_return:
+            self.password.returnPressed.connect(self.try_login)
         self.username.returnPressed.connect(self.password.setFocus)
 
         layout = QVBoxLayout(self)
@@ -153,7 +156,7 @@ class LoginDialog(QDialog):
         top.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
         top.addLayout(heading, 1)
 
-        self.form = PasswordForm(db, username=username)
+        self.form = PasswordForm(db, username=username, submit_on_return=False)
         self.form.on_success(self._accept_actor)
 
         buttons = QDialogButtonBox()

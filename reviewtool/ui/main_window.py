@@ -273,6 +273,8 @@ class MainWindow(QMainWindow):
                 except Exception:
                     log.exception("area %s did not shut down cleanly", key)
         self.idle_lock.shutdown()
+        if self.idle_lock.locked:  # signed out from the lock screen: the lock ends with the session
+            app_events().unlocked.emit()
         self._save_state()
 
     def _save_state(self) -> None:

@@ -63,6 +63,18 @@ def test_login_failure_is_said_calmly_in_the_window(qtbot, demo_db):
     assert dialog.form.message.text() == "That user name and password do not match an active account."
     assert dialog.form.password.text() == "" and dialog.focusWidget() is dialog.form.password
     assert dialog.form.submit.isEnabled()
+    assert audit_actions(demo_db, "liaison")[-1] == Actions.LOGIN_FAILED
+
+
+def test_return_in_the_password_field_is_one_attempt(qtbot, demo_db):
+    dialog = LoginDialog(demo_db, username="liaison")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    before = audit_actions(demo_db, "liaison").count(Actions.LOGIN_FAILED)
+    qtbot.keyClicks(dialog.form.password, "wrong-password")
+    qtbot.keyClick(dialog.form.password, Qt.Key.Key_Return)
+    assert audit_actions(demo_db, "liaison").count(Actions.LOGIN_FAILED) == before + 1
+    assert "do not match" in dialog.form.message.text()
 
 
 def test_empty_fields_are_asked_for_not_checked(qtbot, demo_db):
@@ -191,12 +203,13 @@ def test_input_keeps_the_lock_away(qtbot, ctx_for):
     qtbot.waitUntil(lambda: window.locked, timeout=WAIT_MS)
 
 
-def test_sign_out_from_the_lock_screen(qtbot, ctx_for):
+def test_sign_out_from_the_lock_screen(qtbot, ctx_for, app_events_reset):
     window = make_window(qtbot, ctx_for("liaison"))
     window.lock_now()
     with qtbot.waitSignal(window.sign_out_requested, timeout=WAIT_MS):
         qtbot.mouseClick(window.lock_screen.sign_out, Qt.MouseButton.LeftButton)
     assert window.signing_out and not window.isVisible()
+    assert not app_events_reset.is_locked(), "the next person does not inherit the lock"
     assert audit_actions(window.ctx.db, "liaison")[-1] == Actions.LOGOUT
 
 
