@@ -36,7 +36,7 @@ from reviewtool.ui.app_events import KEEP_WHEN_LOCKED, app_events
 from reviewtool.ui.context import AppContext
 from reviewtool.ui.login import PasswordForm
 from reviewtool.ui.resources import icon
-from reviewtool.ui.tasks import _JobProgressDialog
+from reviewtool.ui.tasks import JobProgressDialog
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ class IdleLock(QObject):
         self._locked = False
         self.window.hide_lock_screen()
         for w in self._hidden:
-            if shiboken6.isValid(w) and not (isinstance(w, _JobProgressDialog) and w.finished):
+            if shiboken6.isValid(w) and not (isinstance(w, JobProgressDialog) and w.finished):
                 w.show()
         self._hidden = []
         self.touch()
@@ -196,7 +196,7 @@ class IdleLock(QObject):
         for w in QApplication.topLevelWidgets():
             if w is self.window or not w.isVisible() or w.property(KEEP_WHEN_LOCKED):
                 continue
-            if isinstance(w, QDialog) and w.isModal() and not isinstance(w, _JobProgressDialog):
+            if isinstance(w, QDialog) and w.isModal() and not isinstance(w, JobProgressDialog):
                 log.info("closing dialog %r on lock", w.windowTitle())
                 w.reject()
                 continue

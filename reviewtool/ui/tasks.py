@@ -101,7 +101,7 @@ class TaskHandle:
     def show_dialog(self) -> None:
         if self.finished or not self._parent_alive():
             return
-        dialog = _JobProgressDialog(self, self._parent)
+        dialog = JobProgressDialog(self, self._parent)
         self.dialog = dialog
         if self.last_progress is not None:
             dialog.show_progress(self.last_progress)
@@ -146,7 +146,7 @@ class TaskHandle:
                 report_error(self._parent, payload, self.title)
 
 
-class _JobProgressDialog(QProgressDialog):
+class JobProgressDialog(QProgressDialog):
     """The delayed progress dialog of one job; Esc and the close button mean Cancel (if allowed)."""
 
     def __init__(self, handle: TaskHandle, parent: QWidget | None) -> None:
