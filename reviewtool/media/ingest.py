@@ -40,7 +40,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from reviewtool.progress import Job, Progress
 from reviewtool.media.frame_index import FrameIndex, index_path
-from reviewtool.media.signature import SUBSAMPLE, frame_signature
+from reviewtool.media.signature import GRID_COLS, GRID_ROWS, SIGNATURE_LEN, SUBSAMPLE, frame_signature
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,8 @@ _PLANAR_420 = ("yuv420p", "yuvj420p")
 # Demuxers and codecs that present non-footage as video: text as ANSI art, still images.
 _NOT_FOOTAGE_FORMATS = frozenset({"tty", "bin", "xbin", "adf", "idf", "image2", "image2pipe"})
 _NOT_FOOTAGE_CODECS = frozenset({"ansi", "bintext", "xbin", "idf"})
+# Smallest picture side the signature grid fits (every 8th pixel, 16 columns): 8 * 15 + 1.
+_MIN_SIDE = SUBSAMPLE * (GRID_COLS - 1) + 1
 # The matrix libvlc 3 uses for YUV -> RGB32, whatever the stream's colour tags say (measured).
 _PLAYBACK_MATRIX = "itu601"
 
@@ -196,6 +198,35 @@ def _signature_of_samples(green: np.ndarray) -> np.ndarray:
     return frame_signature(virtual)
 
 
+def _membership(n: int, parts: int) -> np.ndarray:
+    """parts x n matrix of 0/1: which of `parts` consecutive runs (edges as in signature.py) holds each item."""
+    edges = (np.arange(parts) * n) // parts
+    ends = np.append(edges[1:], n)
+    matrix = np.zeros((parts, n))
+    for part, (start, end) in enumerate(zip(edges, ends)):
+        matrix[part, start:end] = 1.0
+    return matrix
+
+
+class _SampledGrid:
+    """`frame_signature`'s grid arithmetic on already-sampled green values, as two matrix products.
+
+    `frame_signature` sums over its 15x16 grid with `np.add.reduceat`, which costs more per frame than
+    everything else ingest adds to decoding. The same integer sums come from rows @ green @ cols in
+    float64 (exact: every partial sum is an integer far below 2**53), and dividing them by the same
+    counts gives the same float32 means. `SignatureReader` checks that against `frame_signature` itself.
+    """
+
+    def __init__(self, h8: int, w8: int):
+        self.rows = _membership(h8, GRID_ROWS)
+        self.cols = _membership(w8, GRID_COLS).T.copy()
+        self.counts = np.outer(self.rows.sum(axis=1), self.cols.sum(axis=0)).astype(np.int64)
+
+    def signature(self, green: np.ndarray) -> np.ndarray:
+        sums = self.rows @ green.astype(np.float64) @ self.cols
+        return (sums / self.counts).astype(np.float32).reshape(SIGNATURE_LEN)
+
+
 class SignatureReader:
     """Signatures of decoded frames, equal to `frame_signature(display_picture(frame))`, computed cheaply.
 
@@ -203,15 +234,21 @@ class SignatureReader:
     top-left of a 2x2 block of a small frame whose chroma sample is the one the full picture uses
     there, and that frame goes through the same swscale conversion (1/64 of the pixels). The
     conversion treats each pixel's luma on its own, so only those top-left pixels are read back and
-    the rest of each block stays black (the tests compare every frame with whole-picture conversion).
+    the rest of each block stays black. The grid means are then taken by `_SampledGrid`; the first
+    frame of each size and every `CHECK_EVERY`-th frame are also put through `frame_signature`, and a
+    difference stops the pass (the tests compare every frame with whole-picture conversion).
     Other pixel formats take the whole-picture path. One reader serves one thread.
     """
+
+    CHECK_EVERY = 256
 
     def __init__(self) -> None:
         self._reformatter = VideoReformatter()
         self._small_key: tuple[str, int, int] | None = None
         self._small: av.VideoFrame | None = None
         self._small_planes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._grid: _SampledGrid | None = None
+        self._count = 0
 
     def _small_frame(self, fmt: str, h8: int, w8: int) -> tuple[av.VideoFrame, tuple[np.ndarray, ...]]:
         """The small frame for this geometry (made once) and writable views of its sampled pixels."""
@@ -223,6 +260,8 @@ class SignatureReader:
             self._small = small
             self._small_planes = (planes[0][::2, ::2], planes[1], planes[2])
             self._small_key = (fmt, h8, w8)
+            self._grid = _SampledGrid(h8, w8) if h8 >= GRID_ROWS and w8 >= GRID_COLS else None
+            self._count = 0
         return self._small, self._small_planes
 
     def signature(self, frame: av.VideoFrame, rotation: int = 0) -> np.ndarray:
@@ -240,7 +279,14 @@ class SignatureReader:
         v[:] = _turn(_plane(frame, 2, ch, cw), rotation)[::step, ::step]
         small.color_range = frame.color_range
         rgb = self._reformatter.reformat(small, format="rgb24", src_colorspace=_PLAYBACK_MATRIX, threads=1)
-        return _signature_of_samples(rgb.to_ndarray()[::2, ::2, 1])
+        green = rgb.to_ndarray()[::2, ::2, 1]
+        if self._grid is None:
+            return _signature_of_samples(green)  # too small for a signature: frame_signature says so
+        sig = self._grid.signature(green)
+        if self._count % self.CHECK_EVERY == 0 and not np.array_equal(sig, _signature_of_samples(green)):
+            raise RuntimeError("the ingest signature shortcut disagrees with frame_signature")
+        self._count += 1
+        return sig
 
 
 # --- thumbnails ------------------------------------------------------------------------------------
@@ -508,6 +554,10 @@ def _decode_pass(path: Path, f: BinaryIO, decoder_log: _DecoderLog) -> Job[_Deco
                 if first is None:
                     first = (frame.width, frame.height, frame.format.name)
                     rotation = display_rotation(frame)
+                    if min(frame.width, frame.height) < _MIN_SIDE:
+                        raise MediaError(
+                            f"{path}: the picture ({frame.width}x{frame.height}) is too small to index"
+                        )
                     thumb_size = _thumbnail_size(frame.width, frame.height, rotation)
                     first_thumb = _thumbnail(frame, rotation, *thumb_size)
                     targets = _thumbnail_targets(t or 0.0, duration)

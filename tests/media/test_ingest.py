@@ -318,3 +318,20 @@ def test_cancelled_pass_writes_nothing(synth_clip, tmp_path):
     job.close()  # what the progress dialog's Cancel does
     assert not (tmp_path / "index").exists() or not any((tmp_path / "index").iterdir())
     assert (av.logging.get_level(), av.logging.get_skip_repeated()) == before
+
+
+def test_too_small_picture_is_refused(tmp_path):
+    path = tmp_path / "tiny.mp4"
+    make_clip(path, duration_s=0.2, width=96, height=64, audio=False)
+    assert_refused(path, tmp_path / "index", "too small to index")
+
+
+def test_shortcut_is_checked_against_the_shared_signature(synth_clip, tmp_path, monkeypatch):
+    """A grid shortcut that drifted from frame_signature must stop the pass, not write a wrong index."""
+    from reviewtool.media import ingest
+
+    original = ingest._SampledGrid.signature
+    monkeypatch.setattr(ingest._SampledGrid, "signature", lambda self, green: original(self, green) + 0.5)
+    with pytest.raises(RuntimeError, match="disagrees with frame_signature"):
+        run_to_end(ingest_pass(synth_clip()[0], tmp_path / "index"))
+    assert not (tmp_path / "index").exists() or not any((tmp_path / "index").iterdir())
