@@ -6,6 +6,10 @@ see every officer. Choosing one shows their report and the next step (`ReportDet
 drafts" runs the batch as a cancellable job with a progress dialog; each officer's draft is its own
 transaction, so cancelling keeps the drafts already made.
 
+The area is laid out for a 1280x720 laptop screen without widening the window: four sized-to-fit
+columns in the list, the report's steps wrapping onto a second line, and the preview and the
+supervisor's words sharing the height (every step has an Alt+letter).
+
 Session minutes, certificates and the public summary are made from the command line
 (`reviewtool report session|certificate|public`) in this version.
 """
@@ -16,7 +20,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from reviewtool.core.auth import Permission
 from reviewtool.core.errors import ReviewtoolError
@@ -43,15 +47,22 @@ def _tone(row: OfficerFeedbackStatus) -> str | None:
     return "muted"
 
 
+def _waiting_tip(row: OfficerFeedbackStatus) -> str:
+    n = row.pending_searches
+    return f"{n} reviewed search{'' if n == 1 else 'es'} not yet in an approved report"
+
+
+# Four columns fit beside the report at 1280 px; the next step is in the Report cell's tooltip and
+# spelled out on the right, and the team is found by the search and shown in the heading.
 COLUMNS: tuple[Column[OfficerFeedbackStatus], ...] = (
-    Column("Collar number", lambda r: r.identifier, width=110),
-    Column("Officer", lambda r: r.name, width=200),
-    Column("Team", lambda r: r.team, width=140),
-    Column("Searches waiting", lambda r: r.pending_searches, align=RIGHT, searchable=False, width=120,
-           tooltip=lambda r: "Reviewed searches not yet in an approved report"),
-    Column("Report", _status, colour=_tone, width=120),
-    Column("Next step", lambda r: r.next_step, searchable=False),
+    Column("Collar number", lambda r: r.identifier),
+    Column("Officer", lambda r: r.name, tooltip=lambda r: r.team and f"Team: {r.team}"),
+    Column("Waiting", lambda r: r.pending_searches, align=RIGHT, searchable=False, tooltip=_waiting_tip),
+    Column("Report", _status, colour=_tone, tooltip=lambda r: f"Next step: {r.next_step}"),
+    Column("Team", lambda r: r.team),  # hidden
 )
+STRETCHED_COLUMN, TEAM_COLUMN = 3, 4
+MAX_COLUMN_WIDTH = 200  # a long name is cut (the full text is in the tooltip) rather than widen the list
 
 
 class ReportsArea(QWidget):
@@ -64,8 +75,7 @@ class ReportsArea(QWidget):
         self._reloading = False
 
         title = QLabel("Officer feedback")
-        title.setObjectName("areaTitle")
-        title.setStyleSheet("font-size: 18px; font-weight: 600;")
+        title.setObjectName("areaHeading")  # the house style of every area's heading
         supervising = ctx.can(Permission.SUPERVISE_FEEDBACK)
         intro = QLabel("The officers you supervise whose searches the panel has reviewed. Make the report, add "
                        "your words, approve it, give it to the officer and record their response."
@@ -77,10 +87,14 @@ class ReportsArea(QWidget):
 
         self.officers = TablePanel(COLUMNS, ("officer", "officers"), search_hint="Collar number, name or team")
         self.officers.setObjectName("officerTable")
+        self.officers.table.setColumnHidden(TEAM_COLUMN, True)
+        headings = self.officers.table.horizontalHeader()
+        headings.setStretchLastSection(False)  # the last column (Team) is hidden: Report takes the rest
+        headings.setSectionResizeMode(STRETCHED_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.refresh_button = QPushButton("&Refresh")
         self.refresh_button.setObjectName("refreshButton")
         self.refresh_button.clicked.connect(self.refresh)
-        self.batch_button = QPushButton("Make all drafts…")
+        self.batch_button = QPushButton("&Make all drafts…")
         self.batch_button.setObjectName("batchButton")
         self.batch_button.setToolTip("A draft report for every officer in this list with searches waiting")
         self.batch_button.clicked.connect(self.make_all_drafts)
@@ -98,7 +112,12 @@ class ReportsArea(QWidget):
         self.detail.changed.connect(self.refresh)
         self.officers.selection_changed.connect(self._officer_selected)
 
+        # The list on the left, the chosen officer's report on the right; at 1280 px wide both fit
+        # without the window growing (the divider can be dragged, and neither side can be lost).
         splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("reportsSplitter")
+        splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -107,8 +126,9 @@ class ReportsArea(QWidget):
         left_layout.addWidget(self.batch_result)
         splitter.addWidget(left)
         splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 4)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([490, 550])
 
         layout = QVBoxLayout(self)
         header = QHBoxLayout()
@@ -117,6 +137,7 @@ class ReportsArea(QWidget):
         layout.addLayout(header)
         layout.addWidget(intro)
         layout.addWidget(splitter, 1)
+        self._fit_columns()
         self.refresh()
 
     # -- the shell's hooks -------------------------------------------------------------------------
@@ -141,6 +162,7 @@ class ReportsArea(QWidget):
             self.officers.table.clearSelection()
         finally:
             self._reloading = False
+        self._fit_columns()
         self.batch_button.setEnabled(any(r.pending_searches for r in rows))
         if not rows:
             self.status.setText("No officer has feedback waiting.")
@@ -151,6 +173,13 @@ class ReportsArea(QWidget):
             # An officer whose feedback is complete leaves the list; their report stays on the right
             # until another officer is chosen, so the last step (the response) can still be recorded.
             self.select_officer(current.identifier)
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its heading and its widest entry (capped); the Report column takes the rest."""
+        table = self.officers.table
+        for n in range(STRETCHED_COLUMN):
+            table.resizeColumnToContents(n)
+            table.setColumnWidth(n, min(table.columnWidth(n), MAX_COLUMN_WIDTH))
 
     def select_officer(self, identifier: str) -> bool:
         """Select the officer's row (after a refresh, or from a test); False if they are not listed."""

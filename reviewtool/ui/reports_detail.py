@@ -19,6 +19,7 @@ import logging
 import shutil
 import tempfile
 from datetime import date, datetime
+from html import escape
 from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
@@ -27,12 +28,13 @@ from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -44,6 +46,7 @@ from reviewtool.core.feedback import FeedbackService, OfficerFeedbackStatus, Rep
 from reviewtool.core.report_data import plain_text
 from reviewtool.ui import tasks
 from reviewtool.ui.context import AppContext
+from reviewtool.ui.flow_layout import FlowLayout
 from reviewtool.ui.reports_dialogs import DayDialog, ResponseDialog, approval_box
 
 log = logging.getLogger(__name__)
@@ -53,9 +56,18 @@ STATUS_WORDS = {"draft": "Draft — not yet approved", "approved": "Approved (fi
                 "sent": "Given to the officer — waiting for their acknowledgement",
                 "acknowledged": "Acknowledged by the officer"}
 
+NEXT_WORDS = {"draft": "next: read it, add your words, save and approve",
+              "approved": "next: give it to the officer and mark it given",
+              "sent": "next: record the officer's acknowledgement",
+              "acknowledged": "complete; the officer's response can still be recorded"}
+
 
 def today() -> date:
     return datetime.now(LONDON).date()
+
+
+def searches(n: int) -> str:
+    return f"{n} search" if n == 1 else f"{n} searches"
 
 
 def local_day(moment: datetime | None) -> date:
@@ -84,45 +96,61 @@ class ReportDetail(QWidget):
         self.facts = QLabel()
         self.facts.setObjectName("facts")
         self.facts.setWordWrap(True)
+        self.facts.setTextFormat(Qt.TextFormat.RichText)
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.choice = QComboBox()
         self.choice.setObjectName("reportChoice")
         self.choice.setAccessibleName("Report")
+        # A long report id must not widen the window: the box takes the width it is given.
+        self.choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.choice.setMinimumContentsLength(24)
         self.choice.currentIndexChanged.connect(self._report_chosen)
+        choice_label = QLabel("Repor&t:")
+        choice_label.setBuddy(self.choice)
 
         self.preview = QTextBrowser()
         self.preview.setObjectName("preview")
         self.preview.setAccessibleName("Report preview")
         self.preview.setOpenLinks(False)
+        self.preview.setMinimumHeight(120)
 
-        self.summary = QPlainTextEdit()
-        self.summary.setObjectName("summary")
-        self.summary.setAccessibleName("Summary for the officer")
-        self.summary.setTabChangesFocus(True)
-        self.summary.setMaximumHeight(90)
-        self.note = QPlainTextEdit()
-        self.note.setObjectName("supervisorNote")
-        self.note.setAccessibleName("Supervisor's note")
-        self.note.setTabChangesFocus(True)
-        self.note.setMaximumHeight(110)
+        self.summary = self._words_box("summary", "Summary for the officer")
+        self.note = self._words_box("supervisorNote", "Supervisor's note")
         words = QGroupBox("Your words on the report")
-        form = QFormLayout(words)
-        form.addRow("Summary for the officer", self.summary)
-        form.addRow("Your note (debrief)", self.note)
+        words.setObjectName("words")
+        grid = QGridLayout(words)
+        grid.setContentsMargins(8, 4, 8, 8)
+        grid.setVerticalSpacing(4)
+        for column, (caption, box) in enumerate((("S&ummary for the officer", self.summary),
+                                                 ("Your &note (debrief)", self.note))):
+            label = QLabel(caption)
+            label.setBuddy(box)
+            grid.addWidget(label, 0, column)
+            grid.addWidget(box, 1, column)
+            grid.setColumnStretch(column, 1)
         self.words = words
 
-        self.generate_button = self._button("Make the draft", "generateButton", self.generate)
-        self.save_button = self._button("Save changes", "saveButton", self.save)
-        self.open_button = self._button("Open PDF", "openPdfButton", self.open_pdf)
-        self.approve_button = self._button("Approve…", "approveReportButton", self.ask_approve)
-        self.sent_button = self._button("Mark given to officer…", "sentButton", self.ask_sent)
-        self.ack_button = self._button("Mark acknowledged…", "ackButton", self.ask_acknowledged)
-        self.response_button = self._button("Record response…", "responseButton", self.ask_response)
-        buttons = QHBoxLayout()
-        for b in (self.generate_button, self.save_button, self.open_button, self.approve_button, self.sent_button,
-                  self.ack_button, self.response_button):
+        # The preview and the supervisor's words share the height; the divider can be dragged.
+        self.reading = QSplitter(Qt.Orientation.Vertical)
+        self.reading.setObjectName("readingSplitter")
+        self.reading.setChildrenCollapsible(False)
+        self.reading.addWidget(self.preview)
+        self.reading.addWidget(words)
+        self.reading.setStretchFactor(0, 3)
+        self.reading.setStretchFactor(1, 2)
+
+        self.generate_button = self._button("Make the &draft", "generateButton", self.generate)
+        self.save_button = self._button("Sa&ve changes", "saveButton", self.save)
+        self.open_button = self._button("&Open PDF", "openPdfButton", self.open_pdf)
+        self.approve_button = self._button("&Approve…", "approveReportButton", self.ask_approve)
+        self.sent_button = self._button("Mark g&iven to officer…", "sentButton", self.ask_sent)
+        self.ack_button = self._button("Mark ac&knowledged…", "ackButton", self.ask_acknowledged)
+        self.response_button = self._button("Record res&ponse…", "responseButton", self.ask_response)
+        self.step_buttons = (self.generate_button, self.save_button, self.open_button, self.approve_button,
+                             self.sent_button, self.ack_button, self.response_button)
+        buttons = FlowLayout()  # the steps wrap onto a second line in a narrow window
+        for b in self.step_buttons:
             buttons.addWidget(b)
-        buttons.addStretch(1)
         self.message = QLabel()
         self.message.setObjectName("reportMessage")
         self.message.setWordWrap(True)
@@ -131,15 +159,25 @@ class ReportDetail(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Report:"))
+        top.addWidget(choice_label)
         top.addWidget(self.choice, 1)
         layout.addLayout(top)
         layout.addWidget(self.facts)
-        layout.addWidget(self.preview, 1)
-        layout.addWidget(words)
+        layout.addWidget(self.reading, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
+        chain = [self.choice, self.preview, self.summary, self.note, *self.step_buttons]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
         self._update_buttons()
+
+    def _words_box(self, name: str, accessible: str) -> QPlainTextEdit:
+        box = QPlainTextEdit()
+        box.setObjectName(name)
+        box.setAccessibleName(accessible)
+        box.setTabChangesFocus(True)
+        box.setMinimumHeight(60)
+        return box
 
     def _button(self, text: str, name: str, slot: Callable[[], None]) -> QPushButton:
         button = QPushButton(text)
@@ -171,7 +209,7 @@ class ReportDetail(QWidget):
         self.choice.blockSignals(True)
         self.choice.clear()
         for report in self.reports:
-            self.choice.addItem(f"{report.report_id} — {report.status} ({report.searches} searches)", report.id)
+            self.choice.addItem(f"{report.report_id} — {report.status} ({searches(report.searches)})", report.id)
         self.choice.blockSignals(False)
         wanted = keep if keep is not None else (self.officer.open_report.id
                                                 if self.officer and self.officer.open_report else None)
@@ -188,7 +226,8 @@ class ReportDetail(QWidget):
         self.preview.clear()
         if report is None:
             waiting = self.officer.pending_searches if self.officer else 0
-            self.facts.setText(f"{waiting} reviewed searches are waiting for a report." if waiting else "")
+            self.facts.setText(("1 reviewed search is waiting for a report." if waiting == 1 else
+                                f"{waiting} reviewed searches are waiting for a report.") if waiting else "")
         else:
             self.facts.setText(self._facts(report))
             if report.status == "draft":
@@ -207,18 +246,25 @@ class ReportDetail(QWidget):
         self.preview.setPlainText(plain_text(data))
 
     def _facts(self, r: ReportView) -> str:
-        parts = [STATUS_WORDS.get(r.status, r.status),
-                 f"{r.searches} searches: {r.green} green, {r.amber} amber, {r.red} red"]
+        """The report's state, its figures, its steps so far and its fingerprint, a line each."""
+        figures = f"{searches(r.searches)}: {r.green} green, {r.amber} amber, {r.red} red"
         if r.period_from and r.period_to:
-            parts.append(f"stops from {r.period_from:%d %b %Y} to {r.period_to:%d %b %Y}")
+            figures += f" · stops from {r.period_from:%d %b %Y} to {r.period_to:%d %b %Y}"
+        steps = []
         if r.approved_by and r.approved_at:
-            parts.append(f"approved by {r.approved_by} on {local_day(r.approved_at):%d %b %Y}")
+            steps.append(f"approved by {r.approved_by} on {local_day(r.approved_at):%d %b %Y}")
         if r.sent_on:
-            parts.append(f"given to the officer on {r.sent_on:%d %b %Y}")
+            steps.append(f"given to the officer on {r.sent_on:%d %b %Y}")
         if r.acknowledged_on:
-            parts.append(f"acknowledged on {r.acknowledged_on:%d %b %Y}")
-        parts.append(f"SHA-256 {r.pdf_sha256}")
-        return " · ".join(parts)
+            steps.append(f"acknowledged on {r.acknowledged_on:%d %b %Y}")
+        lines = [f"<b>{escape(STATUS_WORDS.get(r.status, r.status))}</b>"
+                 + (f" · {escape(NEXT_WORDS[r.status])}" if r.status in NEXT_WORDS else ""), escape(figures)]
+        if steps:
+            said = " · ".join(steps)
+            lines.append(escape(said[0].upper() + said[1:]))
+        lines.append(f'<span style="color: #5b6470; font-size: small;">SHA-256 <code>{escape(r.pdf_sha256)}</code>'
+                     '</span>')
+        return "<br>".join(lines)
 
     def _may_supervise(self) -> bool:
         return bool(self.officer and self.ctx.can(Permission.SUPERVISE_FEEDBACK)
@@ -229,7 +275,7 @@ class ReportDetail(QWidget):
         status = report.status if report else None
         waiting = bool(self.officer and self.officer.pending_searches)
         self.generate_button.setEnabled(bool(self.officer) and (waiting or status == "draft"))
-        self.generate_button.setText("Make the draft again" if status == "draft" else "Make the draft")
+        self.generate_button.setText("Make the &draft again" if status == "draft" else "Make the &draft")
         self.save_button.setEnabled(supervise and status == "draft")
         self.words.setEnabled(supervise and status == "draft")
         self.open_button.setEnabled(report is not None)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPushButton
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMessageBox, QPushButton, QWidget
 
 from reviewtool.core.auth import Actor
 from reviewtool.core.db import Database
@@ -126,3 +127,50 @@ def test_batch_runs_off_the_gui_thread(qtbot, env):
     qtbot.waitUntil(lambda: area.last_batch is not None, timeout=30_000)
     assert [r.officer_identifier for r in area.last_batch.generated] == world.officers[:-1]
     qtbot.waitUntil(lambda: all(r.open_report is not None for r in area.officers.model.rows()), timeout=10_000)
+
+
+def mnemonics(widget: QWidget) -> list[str]:
+    """The Alt+letter of every button and label in `widget` that has one."""
+    letters = []
+    for child in widget.findChildren(QPushButton) + widget.findChildren(QLabel):
+        text = child.text().replace("&&", "")
+        if "&" in text and child.isVisibleTo(widget):
+            letters.append(text[text.index("&") + 1].lower())
+    return letters
+
+
+def test_fits_a_1280_by_720_window_and_every_step_has_a_key(qtbot, env, sync_tasks):
+    from reviewtool.ui.main_window import MainWindow
+
+    db, world = env
+    window = MainWindow(AppContext(db=db, actor=world.supervisor), display_name="Supervisor")
+    qtbot.addWidget(window)
+    window.resize(1280, 720)
+    window.show()
+    area = window.show_area("reports")
+    assert area.select_officer(world.officers[0])
+    area.detail.generate_button.click()  # a draft: the longest report choice, facts and fingerprint
+    assert area.detail.report is not None and area.detail.report.status == "draft"
+    QApplication.processEvents()
+    assert window.minimumSizeHint().width() <= 1280 and window.width() == 1280
+    assert window.grab().size().toTuple() == (1280, 720)
+
+    header = area.officers.table.horizontalHeader()
+    titles = [header.model().headerData(n, Qt.Orientation.Horizontal) for n in range(header.count())]
+    shown = [n for n in range(header.count()) if not header.isSectionHidden(n)]
+    assert [titles[n] for n in shown] == ["Collar number", "Officer", "Waiting", "Report"]
+    for n in shown:  # no heading cut short ("Collar numb…")
+        assert header.sectionSize(n) >= header.sectionSizeHint(n), titles[n]
+    rows = area.officers.model.rows()
+    team = rows[0].team
+    assert team and not any(team in r.name or team in r.identifier for r in rows)
+    area.officers.search.setText(team)  # the hidden Team column is still searched
+    assert area.officers.proxy.rowCount() == sum(r.team == team for r in rows) > 0
+    area.officers.search.clear()
+
+    letters = mnemonics(area)
+    assert len(letters) == len(set(letters)), letters  # one Alt+letter, one control
+    assert not set(letters) & {"f", "g", "h"}  # the menu bar's File, Go and Help
+    steps = area.detail.step_buttons
+    assert all("&" in b.text() for b in steps)
+    assert all(b.focusPolicy() != Qt.FocusPolicy.NoFocus for b in steps)
