@@ -80,7 +80,7 @@ class FootageRow:
     redaction: str                 # "none" | "draft" | "approved"
     redaction_by: str
     stops: tuple[str, ...]         # references of the linked stops
-    kept_until: date               # the force deletes its copy on this day
+    kept_until: date               # the force deletes its copy on this day (force_deletion_days)
     days_left: int                 # negative once past
 
     @property
@@ -120,10 +120,13 @@ def list_stops(db: Database, actor: Actor) -> list[StopRow]:
     return out
 
 
-def list_footage(db: Database, actor: Actor, *, retention_days: int, today: date | None = None) -> list[FootageRow]:
+def list_footage(db: Database, actor: Actor, *, force_deletion_days: int,
+                 today: date | None = None) -> list[FootageRow]:
     """Every ingested clip with what the footage screen shows about it, newest first.
 
-    Looks at the disk for each clip and its FrameIndex (a moved drive shows up here before a meeting)."""
+    `kept_until` is the day the force deletes its copy: `force_deletion_days` (a setting) counted from
+    capture, or from ingest when the capture time is not known. Looks at the disk for each clip and its
+    FrameIndex (a moved drive shows up here before a meeting)."""
     actor.require(Permission.INGEST)
     today = today or datetime.now(LONDON).date()
     with db.read() as s:
@@ -141,7 +144,7 @@ def list_footage(db: Database, actor: Actor, *, retention_days: int, today: date
     out = []
     for clip, index_path, state, redaction_by in rows:
         base = (clip.captured_at or clip.ingested_at).astimezone(LONDON).date()
-        kept_until = base + timedelta(days=retention_days)
+        kept_until = base + timedelta(days=force_deletion_days)
         out.append(FootageRow(
             id=clip.id, file_name=clip.file_name, file_path=clip.file_path, sha256=clip.sha256,
             duration_s=clip.duration_s, width=clip.width, height=clip.height, has_audio=clip.has_audio,

@@ -9,6 +9,11 @@ Each setting is declared once in `SETTINGS` (type, default, bounds, a plain-Engl
 the table that no longer validates (hand-edited, or from an older version with other bounds) is ignored
 in favour of the default and logged: for the one privacy setting the default is the safe side
 (redact the subject's face), so a damaged row can never show more than intended.
+
+Two day counts are about keeping footage and are deliberately separate: `force_deletion_days` is the
+force's own rule (non-evidential BWV is deleted that long after it was recorded; the footage list
+counts down to it so a clip is sampled before it goes), while `retention_days` is this tool's rule
+for its own copies (frame indexes, working files), counted from the last session that showed a clip.
 """
 
 from __future__ import annotations
@@ -123,7 +128,10 @@ _SPECS = (
                 "this decides whether the searched person's face is too."),
     SettingSpec("idle_lock_minutes", int, 10, "Lock the app after this many idle minutes",
                 "The app asks for the password again after this long without use.", minimum=1, maximum=30),
-    SettingSpec("retention_days", int, 31, "Keep copies this many days after the session",
+    SettingSpec("force_deletion_days", int, 31, "The force deletes footage this many days after recording",
+                "The force deletes non-evidential footage this many days after it was recorded; the footage "
+                "list counts down to it so clips are sampled and kept in time.", minimum=1, maximum=3650),
+    SettingSpec("retention_days", int, 31, "Keep our copies this many days after the session",
                 "Frame indexes and the app's own copies of a clip are erased this many days after the "
                 "last session that showed it has closed.", minimum=1, maximum=3650),
     SettingSpec("default_quorum", int, 3, "Panel members needed for a quorum",

@@ -3,8 +3,9 @@ and how long the force keeps it.
 
 Status, in the order a liaison would fix things: *file missing* (the clip is not where it was
 ingested from), *index missing* (its FrameIndex is gone: ingest it again), *ingested* (needs approved
-redactions before a panel may see it), *ready*.  "Force deletes" counts `retention_days` (a setting)
-from capture, or from ingest when the capture time is unknown.
+redactions before a panel may see it), *ready*.  "Keep until" and "Days left" count the force's own
+deletion period, `force_deletion_days` (a setting), from capture, or from ingest when the capture time
+is unknown -- not `retention_days`, which is how long this tool keeps its own copies after a session.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def _status_tip(row: FootageRow) -> str:
             "index missing": "The frame index is missing: ingest the clip again before it can be played.",
             "ingested": "Needs approved redactions before the panel may see it.",
             "ready": "Present, indexed and redactions approved.",
-            "purged": "Erased under the retention rule."}.get(row.status, "")
+            "purged": "This tool's copies were erased under its retention rule (days after the last session)."
+            }.get(row.status, "")
 
 
 FOOTAGE_COLUMNS: tuple[Column[FootageRow], ...] = (
@@ -73,8 +75,8 @@ FOOTAGE_COLUMNS: tuple[Column[FootageRow], ...] = (
            width=110, colour=lambda r: REDACTION_TONE.get(r.redaction),
            tooltip=lambda r: f"Last saved by {r.redaction_by}" if r.redaction_by else ""),
     Column("Keep until", lambda r: r.kept_until.isoformat(), text=lambda r: f"{r.kept_until:%d %b %Y}", width=120,
-           tooltip=lambda r: "The force deletes its copy on this day: the retention period counted from capture "
-                             "(or from ingest when the capture time is not known)."),
+           tooltip=lambda r: "The force deletes its copy on this day: its deletion period (a setting) counted "
+                             "from capture (or from ingest when the capture time is not known)."),
     Column("Days left", lambda r: r.days_left, text=_days_left, align=RIGHT, width=100, colour=_days_tone),
     Column("Ingested", lambda r: r.ingested_at.isoformat(), text=lambda r: f"{r.ingested_at:%d %b %Y}",
            tooltip=lambda r: f"by {r.ingested_by}", width=110),
@@ -124,7 +126,7 @@ class FootageTab(QWidget):
         settings = self.ctx.service(SettingsService)
 
         def read() -> list[FootageRow]:
-            return list_footage(db, actor, retention_days=int(settings.get("retention_days")))
+            return list_footage(db, actor, force_deletion_days=int(settings.get("force_deletion_days")))
 
         tasks.run_task(self, read, self._loaded, title="Reading footage")
 

@@ -67,7 +67,7 @@ def test_stop_rows_are_plain_newest_first_and_carry_no_identity(db, filled):
 
 
 def test_footage_rows_say_what_stops_a_clip_playing(db, filled):
-    rows = {r.id: r for r in list_footage(db, LIAISON, retention_days=31, today=date(2025, 4, 25))}
+    rows = {r.id: r for r in list_footage(db, LIAISON, force_deletion_days=31, today=date(2025, 4, 25))}
     a, b, c = rows[filled["a"]], rows[filled["b"]], rows[filled["c"]]
     assert isinstance(a, FootageRow)
     assert (a.status, a.redaction, a.stops, a.file_exists, a.index_ok) == ("ready", "approved", ("R-2",), True, True)
@@ -77,18 +77,21 @@ def test_footage_rows_say_what_stops_a_clip_playing(db, filled):
     assert a.kept_until == date(2025, 5, 2) and a.days_left == 7
     assert b.kept_until == date(2025, 5, 3) and b.days_left == 8
     assert list(rows) == [filled["c"], filled["b"], filled["a"]]  # newest ingest first
+    # the force's period, whatever it is set to (90 days: still well ahead)
+    later = {r.id: r for r in list_footage(db, LIAISON, force_deletion_days=90, today=date(2025, 4, 25))}
+    assert later[filled["a"]].kept_until == date(2025, 6, 30) and later[filled["a"]].days_left == 66
 
 
 def test_index_missing_is_its_own_status(db, filled, tmp_path):
     (tmp_path / "clip1.fidx").unlink()
-    row = next(r for r in list_footage(db, LIAISON, retention_days=31) if r.id == filled["a"])
+    row = next(r for r in list_footage(db, LIAISON, force_deletion_days=31) if r.id == filled["a"])
     assert row.status == "index missing" and not row.index_ok
 
 
 @pytest.mark.parametrize("role", ["panel", "supervisor", "admin"])
 def test_only_those_who_ingest_see_the_footage_list(db, role):
     with pytest.raises(PermissionDenied):
-        list_footage(db, Actor("someone", role), retention_days=31)
+        list_footage(db, Actor("someone", role), force_deletion_days=31)
 
 
 def test_panel_members_do_not_browse_stops(db):

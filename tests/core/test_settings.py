@@ -23,8 +23,8 @@ def setting_events(db) -> list[AuditEvent]:
 
 def test_defaults_changes_and_audit(db, admin):
     settings = SettingsService(db)
-    assert settings.all() == {"redact_subject_face": True, "idle_lock_minutes": 10, "retention_days": 31,
-                              "default_quorum": 3, "active_rubric": "default/1",
+    assert settings.all() == {"redact_subject_face": True, "idle_lock_minutes": 10, "force_deletion_days": 31,
+                              "retention_days": 31, "default_quorum": 3, "active_rubric": "default/1",
                               "wellbeing_notice": DEFAULT_WELLBEING_NOTICE}
     assert "step out" in DEFAULT_WELLBEING_NOTICE
     assert settings.policy() == RedactionPolicy(redact_subject_face=True)
@@ -59,6 +59,9 @@ INVALID = [
     ("idle_lock_minutes", True, "setting idle_lock_minutes: expected a whole number"),
     ("idle_lock_minutes", 2.5, "setting idle_lock_minutes: expected a whole number"),
     ("retention_days", 0, "setting retention_days: must be from 1"),
+    ("force_deletion_days", 0, "setting force_deletion_days: must be from 1 to 3650, got 0"),
+    ("force_deletion_days", 3651, "setting force_deletion_days: must be from 1 to 3650, got 3651"),
+    ("force_deletion_days", "a month", "setting force_deletion_days: expected a whole number"),
     ("default_quorum", -1, "setting default_quorum: must be from 1"),
     ("redact_subject_face", "perhaps", "setting redact_subject_face: expected yes or no"),
     ("redact_subject_face", 1, "setting redact_subject_face: expected yes or no"),
@@ -89,6 +92,21 @@ def test_only_admins_change_settings_anyone_reads(db, liaison):
             settings.set(actor, "idle_lock_minutes", 5)
     assert settings.get("idle_lock_minutes") == 10
     assert set(settings.all()) == set(SETTINGS)
+
+
+@sqlite_only
+def test_the_forces_deletion_and_our_own_retention_are_separate_settings(db, admin):
+    settings = SettingsService(db)
+    force, ours = SETTINGS["force_deletion_days"], SETTINGS["retention_days"]
+    assert (force.default, force.minimum, force.maximum) == (31, 1, 3650)
+    assert "after it was recorded" in force.help and "counts down" in force.help
+    assert "after the last session" in ours.help
+    assert settings.set(admin, "force_deletion_days", "90") == 90
+    assert (settings.get("force_deletion_days"), settings.get("retention_days")) == (90, 31)
+    settings.set(admin, "retention_days", 7)
+    assert (settings.get("force_deletion_days"), settings.get("retention_days")) == (90, 7)
+    assert [(e.object_id, e.details["old"], e.details["new"]) for e in setting_events(db)] == [
+        ("force_deletion_days", 31, 90), ("retention_days", 31, 7)]
 
 
 def test_damaged_stored_value_falls_back_to_the_safe_default(db, caplog):

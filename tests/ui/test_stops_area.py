@@ -124,10 +124,14 @@ def test_footage_table_status_redactions_and_days_left(qtbot, ctx_for, demo_db):
     rows = footage.panel.model.rows()
     assert len(rows) == 2 and footage.panel.count.text() == "2 clips"
     assert all(r.status == "ingested" and r.redaction == "none" and r.file_exists and r.index_ok for r in rows)
-    # demo clips have no capture time: the period counts from ingest (default retention 31 days)
+    # demo clips have no capture time: the force's period counts from ingest (default 31 days)
     assert all(r.kept_until == r.ingested_at.astimezone(LONDON).date() + timedelta(days=31) for r in rows)
 
-    SettingsService(demo_db).set(Actor("admin", "admin"), "retention_days", 10)
+    settings, admin = SettingsService(demo_db), Actor("admin", "admin")
+    settings.set(admin, "retention_days", 5)  # how long our own copies are kept: not the force's date
+    area.activated()
+    assert [r.kept_until for r in footage.panel.model.rows()] == [r.kept_until for r in rows]
+    settings.set(admin, "force_deletion_days", 10)
     area.activated()
     again = footage.panel.model.rows()
     assert [r.kept_until - rows[n].kept_until for n, r in enumerate(again)] == [timedelta(days=-21)] * 2
@@ -167,7 +171,7 @@ def test_ingest_through_the_ui(qtbot, ctx_for, tmp_path):
 
 def test_moved_clip_shows_as_missing(qtbot, ctx_for, demo_db, tmp_path):
     liaison = Actor("liaison", "liaison")
-    clip = list_footage(demo_db, liaison, retention_days=31)[0]
+    clip = list_footage(demo_db, liaison, force_deletion_days=31)[0]
     from reviewtool.core.models import Footage
 
     with demo_db.session() as s:
