@@ -11,7 +11,9 @@ Why one pass, and why this way:
   keeps the range, and turns the picture the way the display matrix says. Only the pixels the
   signature reads (every 8th row and column) are converted: they are gathered from the planes into a
   small frame that goes through the same swscale converter, which gives bit-identical values at a
-  fraction of the cost of converting the whole picture (checked frame by frame in the tests).
+  fraction of the cost of converting the whole picture, and the grid means are taken with two matrix
+  products instead of `frame_signature`'s reduceat. Both shortcuts are checked: by the tests frame by
+  frame, and during every pass against `frame_signature` itself (first frame, then every 256th).
 * Corruption is quiet (DESIGN section 11): damaged H.264 still decodes, and only FFmpeg's log says so.
   The log is captured during the pass and its errors counted. `strict=True` refuses such a clip.
 * Nothing reaches `index_dir` unless the whole pass succeeds (the index is written to a temporary

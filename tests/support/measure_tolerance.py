@@ -16,7 +16,6 @@ see (PyAV's default, not libvlc's).
 from __future__ import annotations
 
 import argparse
-import ctypes
 import sys
 import tempfile
 import threading
