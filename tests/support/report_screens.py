@@ -2,10 +2,13 @@
 
     render_report_pngs("sqlite:///demo/reviewtool.db", Path("docs/screenshots"))
 
-For `make screenshots` (the screenshots script calls this after it has run the demo meeting): the
-reports go through FeedbackService like any other, so each is recorded and audited (recipient
-"screenshots"). What the database cannot support yet is skipped with the reason printed: an officer
-report needs a search the panel has agreed on. Needs pdftoppm (poppler-utils).
+For `make screenshots`: over the demo database (`build_demo(..., clips=6)` holds last month's meeting
+to its end, so the panel has agreed on searches), the officer report is the first officer's with
+reviewed searches waiting, the minutes are those of the latest closed session (the latest session
+when none has closed), the certificate is the latest draw's. The reports go through FeedbackService
+like any other, so each is recorded and audited (recipient "screenshots"). What the database cannot
+support is skipped with the reason printed: an officer report needs a search the panel has agreed
+on. Needs pdftoppm (poppler-utils).
 
     python tests/support/report_screens.py DB_URL OUTDIR [--dpi 80]
 """
@@ -38,7 +41,8 @@ def _documents(db: Database) -> list[tuple[str, GeneratedDocument | str]]:
     """(name, document or the reason there is none) for each kind of report."""
     service = FeedbackService(db)
     with db.read() as s:
-        session = s.scalar(select(ReviewSession).order_by(ReviewSession.id.desc()).limit(1))
+        newest_first = select(ReviewSession).order_by(ReviewSession.id.desc()).limit(1)
+        session = s.scalar(newest_first.where(ReviewSession.status == "closed")) or s.scalar(newest_first)
         run_id = s.scalar(select(SamplingRun.id).order_by(SamplingRun.id.desc()).limit(1))
         first, last = s.execute(select(func.min(StopRecord.occurred_at), func.max(StopRecord.occurred_at))).one()
     out: list[tuple[str, GeneratedDocument | str]] = []
