@@ -47,11 +47,12 @@ log = logging.getLogger(__name__)
 
 GROUPS = (
     ("Force policy", ("redact_subject_face",)),
-    ("Keeping footage", ("retention_days",)),
+    ("Keeping footage", ("force_deletion_days", "retention_days")),
     ("Security", ("idle_lock_minutes",)),
     ("Meetings", ("default_quorum", "wellbeing_notice", "active_rubric")),
 )
-UNITS = {"retention_days": " days", "idle_lock_minutes": " minutes", "default_quorum": " members"}
+UNITS = {"force_deletion_days": " days", "retention_days": " days", "idle_lock_minutes": " minutes",
+         "default_quorum": " members"}
 
 
 @dataclass

@@ -12,9 +12,9 @@ from reviewtool.core.auth import Actor
 from reviewtool.core.errors import PermissionDenied
 from reviewtool.core.models import AuditEvent
 from reviewtool.core.rubric import default_rubric
-from reviewtool.core.settings import SettingsService
+from reviewtool.core.settings import SETTINGS, SettingsService
 from reviewtool.ui.main_window import MainWindow
-from reviewtool.ui.settings_area import SettingsArea
+from reviewtool.ui.settings_area import GROUPS, SettingsArea
 
 pytestmark = pytest.mark.usefixtures("sync_tasks", "app_events_reset")
 
@@ -57,6 +57,37 @@ def test_admin_changes_are_saved_and_audited(qtbot, ctx_for, demo_db, app_events
     assert events["redact_subject_face"] == {"old": True, "new": False}
     assert area.changed() == {}
     assert "Changed by admin" in area.notes["idle_lock_minutes"].text()
+
+
+def test_every_setting_has_a_place_on_the_screen():
+    shown = [key for _, keys in GROUPS for key in keys]
+    assert sorted(shown) == sorted(SETTINGS) and len(shown) == len(set(shown))
+
+
+def test_force_deletion_days_sits_with_our_copies_and_is_saved_apart(qtbot, ctx_for, demo_db, app_events_reset):
+    area = open_settings(qtbot, ctx_for("admin"))
+    force, ours = area.editors["force_deletion_days"], area.editors["retention_days"]
+    assert force.parentWidget() is ours.parentWidget()
+    assert force.parentWidget().title() == "Keeping footage"
+    assert (force.suffix(), force.minimum(), force.maximum(), force.value()) == (" days", 1, 3650, 31)
+    assert force.accessibleName() == SETTINGS["force_deletion_days"].label
+    assert "The default value" in area.notes["force_deletion_days"].text()
+    changed: list[str] = []
+    app_events_reset.setting_changed.connect(changed.append)
+
+    force.setFocus()
+    force.selectAll()
+    qtbot.keyClicks(force, "90")
+    assert area.changed() == {"force_deletion_days": 90}
+    area.save()
+
+    service = SettingsService(demo_db)
+    assert (service.get("force_deletion_days"), service.get("retention_days")) == (90, 31)
+    assert changed == ["force_deletion_days"]
+    assert [(key, details) for _, key, details in setting_events(demo_db)] == \
+        [("force_deletion_days", {"old": 31, "new": 90})]
+    assert "Changed by admin" in area.notes["force_deletion_days"].text()
+    assert "The default value" in area.notes["retention_days"].text()
 
 
 def test_a_refused_value_is_named_and_the_rest_saved(qtbot, ctx_for, demo_db):
