@@ -19,7 +19,7 @@ from sqlalchemy import select
 from reviewtool.core.auth import Actor, UserService
 from reviewtool.core.db import Database
 from reviewtool.core.footage_service import FootageService
-from reviewtool.core.models import Officer, PanelMember, User
+from reviewtool.core.models import Footage, Officer, PanelMember, User
 from reviewtool.core.sampling import SamplingSpec
 from reviewtool.core.sampling_service import SamplingService
 from reviewtool.core.stop_import import StopImportService
@@ -56,16 +56,33 @@ _SELF = [("White - English/Welsh/Scottish/Northern Irish/British", 55), ("Asian/
          ("Black/African/Caribbean/Black British - African", 6), ("Black/African/Caribbean/Black British - Caribbean", 4),
          ("Mixed/Multiple ethnic groups - White and Black Caribbean", 4), ("White - Any other White background", 5),
          ("Other ethnic group - Arab", 2), ("White - Gypsy or Irish Traveller", 1), ("Other ethnic group - Not stated", 13)]
-_GROUNDS = [
-    "Strong smell of cannabis from the person; seen passing a small item to another male in an alley known for supply.",
-    "Matched the description circulated for a shop theft 20 minutes earlier (clothing, direction of travel).",
-    "Seen concealing an object in waistband on seeing police; area subject to recent knife-crime reports.",
-    "Vehicle linked on PNC to supply of controlled drugs; occupants seen making a short meeting in a car park.",
-    "Intelligence report this week that the person carries a bladed article; behaviour nervous and evasive.",
-    "Seen trying door handles of parked cars; carrying a rucksack and screwdriver visible in hand.",
-    "Section 60 authorisation in force after a stabbing; group matched description given by witnesses.",
-    "Admitted on questioning to having cannabis on them for personal use.",
-]
+# Written grounds that fit each power, as officers write them.
+_GROUNDS = {
+    "Misuse of Drugs Act 1971 (section 23)": [
+        "Strong smell of cannabis from the person; seen passing a small item to another male in an alley known for supply.",
+        "Vehicle linked on PNC to supply of controlled drugs; occupants seen making a short meeting in a car park.",
+        "Admitted on questioning to having cannabis on them for personal use.",
+    ],
+    "Police and Criminal Evidence Act 1984 (section 1)": [
+        "Matched the description circulated for a shop theft 20 minutes earlier (clothing, direction of travel).",
+        "Seen trying door handles of parked cars; carrying a rucksack and a screwdriver visible in hand.",
+        "Seen concealing an object in waistband on seeing police; area subject to recent knife-crime reports.",
+    ],
+    "Criminal Justice and Public Order Act 1994 (section 60)": [
+        "Section 60 authorisation in force after a stabbing; group matched the description given by witnesses.",
+    ],
+    "Firearms Act 1968 (section 47)": [
+        "Caller reported a male showing a handgun outside a shop; person matched the description and location.",
+    ],
+    "Criminal Justice Act 1988 (section 139B)": [
+        "On school premises after hours; staff reported a pupil from another school carrying a knife.",
+    ],
+    "Psychoactive Substances Act 2016 (s36(2))": [
+        "Seen inhaling from a balloon next to a canister; a bag of further canisters at his feet.",
+    ],
+}
+_OFFICER_NAMES = ["Alex Morgan", "Priya Shah", "Tom Walsh", "Hannah Clarke", "Kwame Mensah", "Sophie Turner",
+                  "Daniel Hughes", "Aisha Khan", "Liam O'Connor", "Rebecca Lloyd"]
 
 
 def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
@@ -109,7 +126,6 @@ def write_force_export(path: Path, *, stops: int, clips: int, today: date, seed:
     rng = random.Random(seed)
     officers = [(f"SY{4100 + i}", AREAS[i % 3], TEAMS[i % 4]) for i in range(30)]
     start = datetime.combine(today - timedelta(days=90), datetime.min.time(), LONDON)
-    clip_names = [f"BWV-{today:%Y%m}-{n:04d}.mp4" for n in range(1, clips + 1)]
     header = ["Reference", "Type", "Date", "Part of a policing operation", "Policing operation", "Latitude",
               "Longitude", "Gender", "Age range", "Self-defined ethnicity", "Officer-defined ethnicity", "Legislation",
               "Object of search", "Outcome", "Outcome linked to object of search",
@@ -132,32 +148,35 @@ def write_force_export(path: Path, *, stops: int, clips: int, today: date, seed:
                      _pick(rng, _AGES) if person else "", self_defined, ode, power,
                      rng.choice(_OBJECT_FOR_POWER[power]), outcome,
                      "True" if outcome != "A no further action disposal" else rng.choice(["False", "False", "True"]),
-                     "False" if person else "", officer, team, area, "", rng.choice(_GROUNDS)])
+                     "False" if person else "", officer, team, area, "", rng.choice(_GROUNDS[power])])
     rows.sort(key=lambda r: r[2])
     focus_rows = [r for r in rows if r[18] == FOCUS_AREA]
     n_past = clips // 3 if clips >= 6 else 0
-    past_names, recent_names = clip_names[:n_past], clip_names[n_past:]
-    recent = focus_rows[-(len(recent_names) + 2):]
-    for row, name in zip(recent, recent_names):
-        row[19] = name
+    n_recent = clips - n_past
+    recent = focus_rows[-(n_recent + 2):]
+    chosen = recent[:n_recent]
     past_from = past_to = None
     if n_past:
         older = [r for r in focus_rows if _local_day(r[2]) <= today - timedelta(days=35)][-(n_past + 1):]
-        for row, name in zip(older[1:], past_names):
-            row[19] = name
+        chosen = older[1:] + chosen
         past_from, past_to = _local_day(older[0][2]), _local_day(older[-1][2])
+    names = []
+    for n, row in enumerate(chosen, start=1):  # named as cameras name them: the day, then a number
+        row[19] = f"BWV-{_local_day(row[2]):%Y%m%d}-{n:04d}.mp4"
+        names.append(row[19])
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(rows)
-    return DemoFootagePlan(recent_names, _local_day(recent[0][2]), past_names, past_from, past_to)
+    return DemoFootagePlan(names[n_past:], _local_day(recent[0][2]), names[:n_past], past_from, past_to)
 
 
 def _local_day(iso_utc: str) -> date:
     return datetime.fromisoformat(iso_utc).astimezone(LONDON).date()
 
 
-def make_demo_clips(folder: Path, names: list[str], seed: int = 11) -> "Job[dict[str, tuple[Path, ClipTruth]]]":
+def make_demo_clips(folder: Path, names: list[str], seed: int = 11, seconds: float | None = None
+                    ) -> "Job[dict[str, tuple[Path, ClipTruth]]]":
     """Make (or reuse) the synthetic clips; each clip's known face positions are kept beside it."""
     from reviewtool.media.synth import ClipTruth, make_clip
 
@@ -169,6 +188,7 @@ def make_demo_clips(folder: Path, names: list[str], seed: int = 11) -> "Job[dict
         path = folder / name
         truth_path = folder / f"{name}.truth.json"
         duration = rng.choice([20, 25, 30, 40, 60]) if n else 20
+        duration = seconds or duration  # tests make short clips
         fps, faces = rng.choice([25.0, 30.0]), rng.choice([1, 2, 3])
         if path.exists() and truth_path.exists():
             truth = ClipTruth.from_json(truth_path.read_text(encoding="utf-8"))
@@ -181,7 +201,8 @@ def make_demo_clips(folder: Path, names: list[str], seed: int = 11) -> "Job[dict
     return clips
 
 
-def build_demo(directory: Path, *, stops: int = 300, clips: int = 10, today: date | None = None) -> "Job[Database]":
+def build_demo(directory: Path, *, stops: int = 300, clips: int = 10, today: date | None = None,
+               clip_seconds: float | None = None) -> "Job[Database]":
     today = today or date.today()
     directory.mkdir(parents=True, exist_ok=True)
     db_path = directory / "reviewtool.db"
@@ -209,17 +230,23 @@ def build_demo(directory: Path, *, stops: int = 300, clips: int = 10, today: dat
     run_to_end(StopImportService(db).import_files(liaison, [export]))
     with db.session() as s:
         supervisor = s.scalar(select(User).where(User.username == "supervisor"))
-        for officer in s.scalars(select(Officer)):
+        for n, officer in enumerate(s.scalars(select(Officer).order_by(Officer.identifier))):
             officer.supervisor_id = supervisor.id
+            first_last = _OFFICER_NAMES[n % len(_OFFICER_NAMES)]
+            officer.display_name = f"PC {first_last}" if n < len(_OFFICER_NAMES) else f"PC {first_last[0]}. {n}"
 
     yield Progress(2, 5, "footage")
-    made = yield from make_demo_clips(directory / "footage", plan.past + plan.recent)
+    made = yield from make_demo_clips(directory / "footage", plan.past + plan.recent, seconds=clip_seconds)
     yield Progress(3, 5, "indexing footage")
     outcomes = yield from FootageService(db).ingest(liaison, [path for path, _ in made.values()])
     failed = [o.error for o in outcomes if o.error]
     if failed:
         raise RuntimeError("demo footage could not be ingested: " + "; ".join(failed))
     truths = {o.footage_id: made[o.path.name][1] for o in outcomes if o.footage_id is not None}
+    with db.session() as s:  # a clip was recorded at the stop it shows (the force's system says so)
+        for footage in s.scalars(select(Footage)):
+            if footage.stops:
+                footage.captured_at = min(stop.occurred_at for stop in footage.stops)
 
     yield Progress(4, 5, "sessions")
     sampling = SamplingService(db)

@@ -61,6 +61,9 @@ def _answer(rng: random.Random, criterion, quality: str) -> str | None:
     if rng.random() < 0.06:
         return "cant_tell"
     good_bias = {"green": 0.85, "amber": 0.55, "red": 0.25}[quality]
+    if criterion.id.startswith("gowisely_"):  # amber and red searches usually missed a GOWISELY item
+        missed = {"green": 0.03, "amber": 0.3, "red": 0.45}[quality]
+        return "not_given" if rng.random() < missed else "given"
     if criterion.scale == "ordinal" and criterion.id in ("respect", "communication", "de_escalation",
                                                          "outcome_appropriate"):
         centre = {"green": 4, "amber": 3, "red": 2}[quality]
