@@ -34,7 +34,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def open_gui(url: str) -> int:
     """Hand over to the desktop app (the CLI itself never creates a QApplication)."""
+    import os
     import subprocess
     import sys
 
+    headless = sys.platform.startswith("linux") and not any(
+        os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+    if headless:
+        print("no screen here (no DISPLAY): the demo is built; open it on a desktop with "
+              f"`reviewtool --db {url}`")
+        return 0
     return subprocess.call([sys.executable, "-m", "reviewtool", "--db", url])
