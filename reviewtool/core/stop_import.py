@@ -15,7 +15,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Table, select
+from sqlalchemy import JSON, Table, select
 from sqlalchemy.orm import Session
 
 from reviewtool.core import audit
@@ -85,31 +85,46 @@ def _bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: S
     form is exactly SQLAlchemy's) run once per value, and the rows go to the driver as they are."""
     dialect = session.get_bind().dialect
     compiled = table.insert().compile(dialect=dialect, column_keys=list(columns))
-    processors = [(i, p) for i, c in enumerate(columns)
-                  if (p := table.c[c].type._cached_bind_processor(dialect)) is not None]
-    processed: list[Sequence[Any]] = []
-    for row in rows:
-        values = list(row)
-        for i, process in processors:
-            values[i] = process(values[i])
-        processed.append(values)
     if compiled.positional:
         order = [columns.index(key) for key in compiled.positiontup]
-        params: list[Any] = [tuple(v[i] for i in order) for v in processed]
     else:
-        names = [compiled.bind_names[b] for b in compiled.binds.values()]
-        params = [dict(zip(columns, v)) for v in processed] if set(names) == set(columns) else []
-        if not params:
+        order = list(range(len(columns)))
+        if {compiled.bind_names[b] for b in compiled.binds.values()} != set(columns):
             raise RuntimeError("unexpected bind names in the stop insert")
+    processors = []
+    for position, i in enumerate(order):
+        column_type = table.c[columns[i]].type
+        process = column_type._cached_bind_processor(dialect)
+        if process is not None:
+            processors.append((position, _json_once_for_empty(process) if isinstance(column_type, JSON) else process))
+    processed: list[Any] = []
+    for row in rows:
+        values = [row[i] for i in order]
+        for position, process in processors:
+            values[position] = process(values[position])
+        processed.append(tuple(values))
+    params: list[Any] = processed if compiled.positional else [dict(zip(columns, v)) for v in processed]
     session.connection().exec_driver_sql(compiled.string, params)
 
 
+def _json_once_for_empty(process: Any) -> Any:
+    """Most stops have no extra columns: serialise the empty mapping once, not once per row."""
+    empty = process({})
+
+    def run(value: Any) -> Any:
+        return empty if value == {} else process(value)
+
+    return run
+
+
 def _existing_references(session: Session, references: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(references), _CHUNK):
-        chunk = references[start:start + _CHUNK]
-        found.update(session.scalars(select(StopRecord.reference).where(StopRecord.reference.in_(chunk))))
-    return found
+    """Which of these references are stored already: one range scan of the unique index (a file's
+    derived references share a prefix), then set arithmetic — not a hundred IN lists."""
+    if not references:
+        return set()
+    low, high = min(references), max(references)
+    stored = session.scalars(select(StopRecord.reference).where(StopRecord.reference.between(low, high)))
+    return set(stored).intersection(references)
 
 
 def _officer_ids(session: Session, rows: Sequence[StopRow]) -> dict[str, int]:
