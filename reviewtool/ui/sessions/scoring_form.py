@@ -38,6 +38,7 @@ from reviewtool.core.auth import Actor
 from reviewtool.core.errors import Conflict, ReviewtoolError
 from reviewtool.core.rubric import Criterion, RubricDefinition
 from reviewtool.core.scoring import ScoreView, ScoringService
+from reviewtool.ui.flow_layout import FlowLayout
 from reviewtool.ui.sessions.common import WARN_COLOUR, Banner, SavedTick, heading, quiet
 
 TEXT_SAVE_DELAY_MS = 1500
@@ -101,8 +102,10 @@ class CriterionRow(QFrame):
         layout.addLayout(head, 0, 1)
         layout.setColumnStretch(0, 1)
         if criterion.type == "choice":
-            answers = QHBoxLayout()
-            answers.setSpacing(4)
+            # The answers wrap onto a second line in a narrow window rather than widening the form.
+            self.answer_box = QWidget()
+            self.answer_box.setObjectName(f"answers_{criterion.id}")
+            answers = FlowLayout(self.answer_box, spacing=4)
             for n, answer in enumerate(criterion.answers, start=1):
                 button = QPushButton(answer.label)
                 button.setObjectName(f"answer_{criterion.id}_{answer.id}")
@@ -113,8 +116,7 @@ class CriterionRow(QFrame):
                 button.clicked.connect(lambda checked, a=answer.id: self._clicked(a, checked))
                 self.buttons[answer.id] = button
                 answers.addWidget(button)
-            answers.addStretch(1)
-            layout.addLayout(answers, 1, 0, 1, 2)
+            layout.addWidget(self.answer_box, 1, 0, 1, 2)
             self.comment_edit = QLineEdit()
             self.comment_edit.setObjectName(f"comment_{criterion.id}")
             self.comment_edit.setPlaceholderText("Comment on this answer (saved when you press Enter or move on)")
@@ -258,10 +260,14 @@ class ScoringForm(QWidget):
         outer.addWidget(self.banner)
         self.progress = QLabel("")
         self.progress.setObjectName("scoringProgress")
+        self.progress.setWordWrap(True)
         outer.addWidget(self.progress)
+        # The form scrolls down only: labels and answer rows wrap to the width there is, so the start
+        # of a question can never be scrolled out of sight.
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QWidget()
         self.rows_layout = QVBoxLayout(inner)
         self.rows_layout.setContentsMargins(0, 0, 8, 0)
@@ -271,7 +277,9 @@ class ScoringForm(QWidget):
             criteria = [c for c in rubric.criteria if c.section == section_id]
             if not criteria:
                 continue
-            self.rows_layout.addWidget(heading(f"{section_id}. {title}", 2))
+            section = heading(f"{section_id}. {title}", 2)
+            section.setWordWrap(True)
+            self.rows_layout.addWidget(section)
             for criterion in criteria:
                 row = CriterionRow(criterion, self._commit_row)
                 self.rows[criterion.id] = row
@@ -295,6 +303,7 @@ class ScoringForm(QWidget):
     def set_item(self, item_id: int | None, revealed: bool) -> None:
         if item_id != self.item_id:
             self._undo.clear()
+            self.scroll_to_start()
         self.item_id = item_id
         self.revealed = revealed
         self.load()
@@ -389,3 +398,12 @@ class ScoringForm(QWidget):
 
     def first_row(self) -> CriterionRow | None:
         return next(iter(self.rows.values()), None)
+
+    def scroll_to_start(self) -> None:
+        self.scroll.horizontalScrollBar().setValue(0)
+        self.scroll.verticalScrollBar().setValue(0)
+
+    def show_row(self, row: CriterionRow) -> None:
+        """Scroll (down or up only) until `row` is in view."""
+        self.scroll.ensureWidgetVisible(row, 0, 24)
+        self.scroll.horizontalScrollBar().setValue(0)

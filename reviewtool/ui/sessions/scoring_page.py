@@ -105,7 +105,7 @@ class ScoringPage(QWidget):
         first_open = next((r for r in form.rows.values() if r.editable and not r.answer), form.first_row())
         if first_open is not None:
             first_open.setFocus()
-            form.scroll.ensureWidgetVisible(first_open)
+            form.show_row(first_open)
 
     def flush(self) -> None:
         for form in self.forms.values():
