@@ -14,7 +14,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QSpinBox, QWidget
 
 from reviewtool.core.db import Database
 from reviewtool.core.planning import PlanningService
@@ -28,7 +29,7 @@ from reviewtool.ui.sessions.area import SessionsArea
 from reviewtool.ui.sessions.planning_dialog import PlanningDialog
 from reviewtool.ui.sessions.seed_panel import grouped
 
-from support.sessions_screens import LIAISON, TODAY, answer_next_box, cached_meeting_db, copy_meeting_db
+from support.sessions_screens import LIAISON, TODAY, activate, answer_next_box, cached_meeting_db, copy_meeting_db
 
 pytestmark = [pytest.mark.gui, pytest.mark.media]
 LONDON = ZoneInfo("Europe/London")
@@ -92,7 +93,7 @@ def test_preview_counts_per_stratum_match_the_stops_on_file(qtbot, meeting):
     assert f"{sum(expected.values())}" in dialog.preview_summary.text()
     # proportional quotas are the draw's own allocation of the sample size
     assert sum(dialog.quotas().values()) == 4
-    assert {dialog.preview_table.item(r, 0).text(): dialog.preview_table.cellWidget(r, 3).value()
+    assert {dialog.preview_table.item(r, 0).text(): int(dialog.preview_table.item(r, 3).text())
             for r in range(dialog.preview_table.rowCount())} == dialog.quotas()
 
     # a "where" condition narrows the population
@@ -100,6 +101,58 @@ def test_preview_counts_per_stratum_match_the_stops_on_file(qtbot, meeting):
     dialog.refresh_preview()
     narrowed = expected_counts(template, outcome="Arrest")
     assert {k: v[0] for k, v in table_counts(dialog).items()} == dict(narrowed)
+
+
+def editors_in(table) -> list[QWidget]:
+    children = table.viewport().findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+    return [w for w in children if w.isVisible()]
+
+
+def test_quotas_read_as_a_table_and_are_typed_in_place_when_fixed(qtbot, meeting):
+    _template, db = meeting
+    dialog = PlanningDialog(AppContext(db=db, actor=LIAISON), today=TODAY)
+    qtbot.addWidget(dialog)
+    activate(dialog)
+    choose(dialog)
+    choose(dialog)  # counted again: the table is refilled, never left with an editor over a cell
+    table = dialog.preview_table
+    rows = table.rowCount()
+    assert rows >= 2 and editors_in(table) == []
+    assert not any(table.item(r, 3).flags() & Qt.ItemFlag.ItemIsEditable for r in range(rows))
+    computed = dialog.quotas()
+
+    dialog.fixed.setChecked(True)
+    assert editors_in(table) == [] and table.currentRow() == 0 and table.currentColumn() == 3
+    assert all(table.item(r, 3).flags() & Qt.ItemFlag.ItemIsEditable for r in range(rows))
+    table.setFocus()
+    qtbot.keyClicks(table, "3")  # typing on the selected quota opens a spin box in that cell only
+    (editor,) = editors_in(table)
+    assert isinstance(editor, QSpinBox) and editor.objectName() == "quotaEditor"
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: editors_in(table) == [], timeout=3000)  # the delegate closes it when idle
+    first = table.item(0, 0).data(Qt.ItemDataRole.UserRole)
+    assert dialog.quotas()[first] == 3 and table.item(0, 3).text() == "3"
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    (editor,) = editors_in(table)
+    editor.selectAll()
+    qtbot.keyClicks(editor, "5")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: editors_in(table) == [], timeout=3000)
+    second = table.item(1, 0).data(Qt.ItemDataRole.UserRole)
+    assert dialog.quotas()[second] == 5
+    dialog.seed_edit.setText(SEED)
+    assert dialog.spec().quotas == dialog.quotas() and dialog.spec().allocation == "fixed"
+    assert f"will take {sum(dialog.quotas().values())} stop" in dialog.quota_note.text()
+
+    dialog.refresh_preview()  # the same groups keep the quotas typed
+    assert dialog.quotas()[first] == 3 and editors_in(table) == []
+    dialog.proportional.setChecked(True)
+    assert dialog.quotas() == computed
+    assert {table.item(r, 0).data(Qt.ItemDataRole.UserRole): int(table.item(r, 3).text())
+            for r in range(rows)} == computed
+    qtbot.keyClicks(table, "7")
+    assert editors_in(table) == [] and dialog.quotas() == computed
 
 
 def test_seed_commitment_is_shown_and_checked_against_the_published_one(qtbot, meeting):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QTimer, QUrl, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, QTimer, QUrl, Qt
 from PySide6.QtGui import QColor, QDesktopServices, QPalette
 from PySide6.QtWidgets import (
     QDialog,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +42,21 @@ RAG_TEXT_COLOURS = {"green": "#FFFFFF", "amber": "#1B1B1B", "red": "#FFFFFF"}
 OK_COLOUR = "#1E7B3A"
 WARN_COLOUR = "#8A5300"
 PROBLEM_COLOUR = "#B3261E"
+
+
+# The smallest screen the meeting is run on: a 1366x768 laptop, less the taskbar and the title bar.
+LAPTOP = (1280, 720)
+_WINDOW_FRAME = 40  # title bar and frame, which the available geometry still includes
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Open a window at `width` x `height`, or smaller where the screen is smaller (its layouts let it
+    go down to LAPTOP and below)."""
+    screen = window.screen()
+    if screen is not None:
+        area = screen.availableGeometry()
+        width, height = min(width, area.width()), min(height, area.height() - _WINDOW_FRAME)
+    window.resize(width, height)
 
 
 def clock(seconds: float | None) -> str:
@@ -232,6 +248,32 @@ def quiet(text: str) -> QLabel:
     palette.setColor(QPalette.ColorRole.WindowText, QColor("#555555"))
     label.setPalette(palette)
     return label
+
+
+class DownOnlyScroll(QScrollArea):
+    """A scroll area that scrolls down only: it asks its layout for the width its contents need, so
+    they are never cut off at the side nor scrolled sideways."""
+
+    def __init__(self, inner: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(inner)
+        inner.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # a row was added: the contents may need more width
+        return super().eventFilter(watched, event)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt)
+        hint = super().minimumSizeHint()
+        inner = self.widget()
+        if inner is None:
+            return hint
+        needed = inner.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+        return QSize(max(hint.width(), needed), hint.height())
 
 
 # Opening a file in the system's viewer (a PDF to print). Tests replace this to see what was opened.

@@ -24,16 +24,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QSpinBox,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -45,10 +41,12 @@ from reviewtool.core.sampling import ALGORITHM, SamplingSpec
 from reviewtool.core.sampling_service import SamplingFilters, SamplingService
 from reviewtool.ui.context import AppContext
 from reviewtool.ui.sessions.certificate import CertificateView
+from reviewtool.ui.sessions.quota_table import QuotaTable, StratumRow
 from reviewtool.ui.sessions.seed_panel import SeedPanel
 from reviewtool.ui.sessions.common import (
     WARN_COLOUR,
     Banner,
+    DownOnlyScroll,
     confirm,
     heading,
     quiet,
@@ -142,14 +140,13 @@ class PlanningDialog(QDialog):
         self.ctx = ctx
         self.setObjectName("planningDialog")
         self.setWindowTitle("Plan a session — draw a random sample")
-        self.resize(1060, 760)
+        self.resize(1140, 680)  # fits a laptop screen (1280x720 inside the taskbar and title bar)
         self.session_id: int | None = None
         self.outcome = None
         self.preview: PopulationPreview | None = None
         self._preview_generation = 0
         self._planning = ctx.service(PlanningService)
         self._fields = [(f.name, f.label) for f in self._planning.fields()]
-        self._quota_spins: dict[str, QSpinBox] = {}
         today = today or date.today()
         self._today = today
 
@@ -191,13 +188,7 @@ class PlanningDialog(QDialog):
         left_inner = QWidget()
         left = QVBoxLayout(left_inner)
         left.setContentsMargins(0, 0, 8, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(left_inner)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(560)
-        columns.addWidget(scroll, 3)
+        columns.addWidget(DownOnlyScroll(left_inner), 3)
         right = QVBoxLayout()
         columns.addLayout(right, 2)
 
@@ -316,21 +307,8 @@ class PlanningDialog(QDialog):
         self.preview_summary.setObjectName("previewSummary")
         self.preview_summary.setWordWrap(True)
         right.addWidget(self.preview_summary)
-        self.preview_table = QTableWidget(0, 4)
-        self.preview_table.setObjectName("previewTable")
-        self.preview_table.setHorizontalHeaderLabels(["Group", "Eligible", "With footage", "Quota"])
-        header = self.preview_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 2):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(3, 86)
-        self.preview_table.verticalHeader().setDefaultSectionSize(32)
-        self.preview_table.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)
-        self.preview_table.setMaximumHeight(460)
-        self.preview_table.verticalHeader().hide()
-        self.preview_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.preview_table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.preview_table = QuotaTable()
+        self.preview_table.quotaEdited.connect(self._update_problems)
         right.addWidget(self.preview_table)
         self.quota_note = QLabel("")
         self.quota_note.setObjectName("quotaNote")
@@ -455,26 +433,10 @@ class PlanningDialog(QDialog):
     def _show_preview(self, generation: int, preview: PopulationPreview) -> None:
         if generation != self._preview_generation:
             return
-        old_quotas = {k: s.value() for k, s in self._quota_spins.items()}
         self.preview = preview
-        self._quota_spins = {}
-        table = self.preview_table
-        table.setRowCount(len(preview.strata))
-        for row, stratum in enumerate(preview.strata):
-            label = stratum_label(stratum.value) if preview.strata_field else "All eligible stops"
-            table.setItem(row, 0, QTableWidgetItem(label))
-            for col, number in ((1, stratum.eligible), (2, stratum.with_footage)):
-                cell = QTableWidgetItem(f"{number:,}")
-                cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                table.setItem(row, col, cell)
-            spin = QSpinBox()
-            spin.setObjectName(f"quota_{row}")
-            spin.setRange(0, 500)
-            spin.setMinimumWidth(70)
-            spin.setValue(old_quotas.get(stratum.value, 0))
-            spin.valueChanged.connect(self._update_problems)
-            self._quota_spins[stratum.value] = spin
-            table.setCellWidget(row, 3, spin)
+        self.preview_table.show_strata([
+            StratumRow(stratum.value, stratum_label(stratum.value) if preview.strata_field else "All eligible stops",
+                       stratum.eligible, stratum.with_footage) for stratum in preview.strata])
         self.preview_summary.setText(
             f"<b>{preview.eligible:,}</b> eligible stops, {preview.with_footage:,} of them with footage"
             + (f", in {len(preview.strata)} groups" if preview.strata_field else "") + ".")
@@ -486,18 +448,14 @@ class PlanningDialog(QDialog):
             return {}
         if self.proportional.isChecked():
             return self.preview.proportional_quotas(self.sample_size.value())
-        return {value: spin.value() for value, spin in self._quota_spins.items()}
+        return self.preview_table.quotas()
 
     def _update_allocation(self) -> None:
         proportional = self.proportional.isChecked()
         self.sample_size.setEnabled(proportional)
-        quotas = self.quotas() if proportional else {}
-        for value, spin in self._quota_spins.items():
-            spin.setEnabled(not proportional)
-            if proportional:
-                spin.blockSignals(True)
-                spin.setValue(quotas.get(value, 0))
-                spin.blockSignals(False)
+        self.preview_table.set_fixed(not proportional)
+        if proportional:
+            self.preview_table.set_quotas(self.quotas())
         self._update_problems()
 
     def _update_problems(self) -> None:
