@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QImage
 
 from reviewtool.core.db import Database
@@ -219,6 +219,50 @@ def test_the_meeting_runs_from_the_keyboard(qtbot, meeting):
 
     answer_next_box(qtbot, "Close")
     qtbot.keyClick(window, Qt.Key.Key_F1)
+
+
+def inside(widget, outer) -> bool:
+    rect = QRect(widget.mapTo(outer, QPoint(0, 0)), widget.size())
+    return outer.rect().contains(rect)
+
+
+def test_the_meeting_fits_a_laptop_screen_and_the_form_scrolls_down_only(qtbot, meeting):
+    _db, window = meeting
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1280 and hint.height() <= 720
+    for size in (QSize(1280, 720), hint):
+        window.resize(size)
+        for page in (CLIP, SCORING, REVIEW):
+            window.show_page(page)
+            assert window.grab().size() == size  # no page makes the window grow
+        window.show_page(SCORING)
+        form = window.scoring_page.current_form()
+        viewport = form.scroll.viewport()
+        assert form.scroll.horizontalScrollBar().maximum() == 0
+        for row in form.rows.values():
+            left = row.mapTo(viewport, QPoint(0, 0)).x()
+            assert 0 <= left and left + row.width() <= viewport.width(), row.criterion.id
+            assert all(inside(button, row) for button in row.buttons.values()), row.criterion.id
+            assert inside(row.label, row) and inside(row.tick, row)
+        assert inside(window.stop_panel, window) and inside(window.items, window)
+
+    # at the smallest size the longest row of answers wraps onto a second line
+    widest = max(form.rows.values(), key=lambda r: sum(b.sizeHint().width() for b in r.buttons.values()))
+    assert len({b.y() for b in widest.buttons.values()}) > 1
+
+    # keyboard focus on the last question scrolls down (never sideways); the next item starts at the top
+    window.resize(1280, 720)
+    activate(window)
+    window.scoring_page.focus_form()
+    for _ in range(10):
+        qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Down)
+    focused = window.focusWidget()
+    assert focused in form.rows.values() and focused is not form.first_row()
+    assert form.scroll.verticalScrollBar().value() > 0 and form.scroll.horizontalScrollBar().value() == 0
+    top = focused.mapTo(viewport, QPoint(0, 0)).y()
+    assert 0 <= top and top + focused.height() <= viewport.height()
+    window.go(1)
+    assert form.scroll.verticalScrollBar().value() == 0 and form.scroll.horizontalScrollBar().value() == 0
 
 
 def test_the_area_closes_its_meeting_windows_when_the_app_shuts_down(qtbot, meeting):

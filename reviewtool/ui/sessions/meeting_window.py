@@ -47,7 +47,7 @@ from reviewtool.ui.app_events import app_events
 from reviewtool.ui.context import AppContext
 from reviewtool.ui.sessions.clip_page import ClipPage
 from reviewtool.ui.sessions.comments_panel import CommentsPanel
-from reviewtool.ui.sessions.common import STATUS_WORDS, ask_reason, attempt, confirm
+from reviewtool.ui.sessions.common import STATUS_WORDS, ask_reason, attempt, confirm, fit_to_screen
 from reviewtool.ui.sessions.meeting_keys import CLIP, REVIEW, SCORING, KeysDialog, install_shortcuts
 from reviewtool.ui.sessions.presenter import OFF, WINDOW, PresenterScreens, PresenterWindow, describe_screen
 from reviewtool.ui.sessions.review_page import ReviewPage
@@ -78,7 +78,7 @@ class MeetingWindow(QMainWindow):
         self.scoring: ScoringService = ctx.service(ScoringService)
         self.playback: PlaybackService = ctx.service(PlaybackService)
         self.setObjectName("meetingWindow")
-        self.resize(1360, 820)
+        fit_to_screen(self, 1360, 820)
         self.view: SessionView = self.sessions.get(ctx.actor, session_id)
         self.rubric = ctx.service(PlanningService).rubric_for_session(ctx.actor, session_id)
         self.item: ItemView | None = None
@@ -112,7 +112,7 @@ class MeetingWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._page_changed)
         self.items = QListWidget()
         self.items.setObjectName("agendaList")
-        self.items.setMinimumWidth(220)
+        self.items.setMinimumWidth(170)
         self.items.currentRowChanged.connect(self._item_chosen)
         self.stop_panel = StopPanel()
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -121,7 +121,7 @@ class MeetingWindow(QMainWindow):
         left_layout.setContentsMargins(6, 6, 0, 6)
         left_layout.addWidget(QLabel("<b>Agenda</b>"))
         left_layout.addWidget(self.items, 1)
-        self.legend = QLabel("○ not shown   ◐ shown   ◑ revealed\n● agreed   ✕ removed")
+        self.legend = QLabel("○ not shown   ◐ shown\n◑ revealed   ● agreed\n✕ removed")
         self.legend.setWordWrap(True)
         self.legend.setStyleSheet("color:#555555;")
         left_layout.addWidget(self.legend)
@@ -131,7 +131,8 @@ class MeetingWindow(QMainWindow):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 0)
-        splitter.setSizes([240, 820, 300])
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([230, 770, 280])  # on a laptop (1280 wide) the pages keep most of the width
         self.setCentralWidget(splitter)
         self._build_toolbar()
         self._build_shortcuts()

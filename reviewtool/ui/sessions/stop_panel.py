@@ -27,7 +27,7 @@ class StopPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("stopPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumWidth(240)
+        self.setMinimumWidth(200)
         layout = QVBoxLayout(self)
         self.title = heading("The stop, as recorded", 2)
         layout.addWidget(self.title)
