@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from sqlalchemy import select
 
 from reviewtool.core.audit import Actions
@@ -205,6 +205,37 @@ def test_opening_audits_a_raw_view_and_edits_are_saved_audited_and_undoable(qtbo
         qtbot.keyClick(window, Qt.Key.Key_Delete, Qt.KeyboardModifier.ShiftModifier)
         assert stored(db, c.footage_id).document.tracks == ()
         assert window.selected is None
+    finally:
+        close(window)
+
+
+def inside(widget, window) -> bool:
+    return window.rect().contains(QRect(widget.mapTo(window, QPoint(0, 0)), widget.size()))
+
+
+@pytest.mark.vlc
+@pytest.mark.media
+def test_the_editor_fits_a_laptop_screen(qtbot, clip):
+    db, c = clip
+    window = open_editor(qtbot, db, c)
+    try:
+        window.draw_box((0.1, 0.1, 0.2, 0.2))
+        window.set_track_property(window.selected, "label", "screen")  # the longest name there is
+        hint = window.minimumSizeHint()
+        assert hint.width() <= 1280 and hint.height() <= 720
+        window.resize(1280, 720)
+        assert window.grab().size() == QSize(1280, 720)  # nothing in it makes the window grow
+        for size in (QSize(1280, 720), hint):  # ... and at its smallest everything is still in sight
+            window.resize(size)
+            shot = window.grab().size()
+            assert shot.width() <= 1280 and shot.height() <= 720
+            for widget in (window.state_label, window.mode_label, window.preview_button, window.check_button,
+                           window.approve_button, window.view, window.panel, window.panel.label,
+                           window.position_label, window.saved_label, window.timeline):
+                assert widget.isVisible() and inside(widget, window), widget.objectName() or widget.text()
+            assert window.panel.tracks.horizontalScrollBar().maximum() == 0
+        window.resize(1280, 720)
+        assert window.panel.width() < 400 and window.view.width() > 3 * window.panel.width() // 2
     finally:
         close(window)
 

@@ -137,7 +137,7 @@ class CheckRedactionsDialog(QDialog):
         self.tiles: list[Tile] = []
         self.out_dir: Path | None = None
         self.handle: tasks.TaskHandle | None = None
-        self.resize(1000, 720)
+        self.resize(1000, 680)  # fits a laptop screen (1280x720 inside the taskbar and title bar)
 
         layout = QVBoxLayout(self)
         state = "approved" if approved else "a draft, not yet approved"

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from reviewtool.core.errors import Conflict
 from reviewtool.core.playback import ClipInfo, PlaybackService
@@ -48,6 +48,7 @@ from reviewtool.ui.editor.commands import RedactionDocument
 from reviewtool.ui.editor.overlay import BoxOverlay
 from reviewtool.ui.editor.shortcuts import EDITOR_SHORTCUTS, ShortcutsSheet
 from reviewtool.ui.editor.track_panel import RangeDialog, TrackPanel
+from reviewtool.ui.flow_layout import FlowLayout
 from reviewtool.ui.video.player_facade import PlayerFacade
 from reviewtool.ui.video.timeline import Timeline
 from reviewtool.ui.video.video_view import VideoView
@@ -58,8 +59,22 @@ LONDON = ZoneInfo("Europe/London")
 EDIT, PREVIEW = "edit", "preview"
 
 
+PANEL_WIDTH = 340  # the side panel's starting width; the splitter lets the liaison officer change it
+_WINDOW_FRAME = 40  # title bar and frame, which a screen's available geometry still includes
+
+
 def when(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(LONDON).strftime("%d %b %Y %H:%M")
+
+
+def _fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Open at `width` x `height`, or smaller on a smaller screen (a laptop: 1280x720 inside the taskbar
+    and title bar); the layout lets the window go that small."""
+    screen = window.screen()
+    if screen is not None:
+        area = screen.availableGeometry()
+        width, height = min(width, area.width()), min(height, area.height() - _WINDOW_FRAME)
+    window.resize(width, height)
 
 
 class EditorWindow(QWidget):
@@ -81,7 +96,7 @@ class EditorWindow(QWidget):
         self._opening: tasks.TaskHandle | None = None
         self._closed = False
         self.setWindowTitle(f"Redactions — {info.file_name}")
-        self.resize(1240, 820)
+        _fit_to_screen(self, 1240, 820)
         self._build()
         document.changed.connect(self._document_changed)
         document.stateChanged.connect(self._state_changed)
@@ -100,36 +115,46 @@ class EditorWindow(QWidget):
 
     def _build(self) -> None:
         root = QVBoxLayout(self)
+        # The header fits a laptop screen: the clip's name and states wrap onto a second line beside
+        # the buttons rather than pushing the window wider.
         header = QHBoxLayout()
+        status = QWidget()
+        status.setObjectName("editorStatus")
+        status_flow = FlowLayout(status, spacing=4)
         title = QLabel(f"<b>{escape(self.info.file_name)}</b>")
         title.setTextFormat(Qt.TextFormat.RichText)
-        header.addWidget(title)
+        status_flow.addWidget(title)
         self.state_label = QLabel()
         self.state_label.setObjectName("redactionState")
-        header.addWidget(self.state_label)
-        header.addStretch(1)
+        status_flow.addWidget(self.state_label)
         self.mode_label = QLabel()
         self.mode_label.setObjectName("editorMode")
-        header.addWidget(self.mode_label)
+        status_flow.addWidget(self.mode_label)
+        header.addWidget(status, 1)
         self.preview_button = self._button("Show the panel's view (P)", self.toggle_preview)
         self.preview_button.setCheckable(True)
         self.check_button = self._button("Check redactions…", self.check_redactions)
         self.approve_button = self._button("Approve for the panel…", self.approve)
         help_button = self._button("Keys (F1)", self.show_shortcuts)
         for button in (self.preview_button, self.check_button, self.approve_button, help_button):
-            header.addWidget(button)
+            header.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         root.addLayout(header)
 
         self.banner = Banner(self)
         root.addWidget(self.banner)
 
-        middle = QHBoxLayout()
+        middle = QSplitter(Qt.Orientation.Horizontal)
+        middle.setObjectName("editorSplitter")
+        middle.setChildrenCollapsible(False)
         self.view = VideoView(self)
         self.overlay = BoxOverlay(self.view)
-        middle.addWidget(self.view, 1)
+        middle.addWidget(self.view)
         self.panel = TrackPanel(self)
         middle.addWidget(self.panel)
-        root.addLayout(middle, 1)
+        middle.setStretchFactor(0, 1)
+        middle.setStretchFactor(1, 0)
+        middle.setSizes([900, PANEL_WIDTH])
+        root.addWidget(middle, 1)
 
         transport = QHBoxLayout()
         self.play_button = self._button("Play", self.toggle_play)

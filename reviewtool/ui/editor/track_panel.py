@@ -56,6 +56,8 @@ class TrackPanel(QWidget):
         self.tracks = QListWidget()
         self.tracks.setObjectName("trackList")
         self.tracks.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.tracks.setWordWrap(True)  # a long name wraps in the narrow panel, never scrolls sideways
+        self.tracks.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.tracks.currentItemChanged.connect(self._current_changed)
         box_layout.addWidget(self.tracks, 1)
         form = QFormLayout()
@@ -79,6 +81,8 @@ class TrackPanel(QWidget):
         self.ranges = QListWidget()
         self.ranges.setObjectName("rangeList")
         self.ranges.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.ranges.setWordWrap(True)
+        self.ranges.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         range_layout.addWidget(self.ranges, 1)
         row = QHBoxLayout()
         row.addWidget(self._button("Blank…", lambda: self.rangeRequested.emit("blank")))
@@ -87,12 +91,17 @@ class TrackPanel(QWidget):
         row.addWidget(self.remove_range_button)
         range_layout.addLayout(row)
         layout.addWidget(ranges, 2)
-        self.setMinimumWidth(270)
+        self.setMinimumWidth(250)
         self._sync_editors()
 
     def _combo(self, name: str, items: list[tuple[str, str]]) -> QComboBox:
         combo = QComboBox()
         combo.setObjectName(name)
+        # Long names ("Screen (phone, computer, in-car terminal)") must not widen the panel: the box
+        # shows what fits, the list that opens shows every name in full.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(8)
+        combo.view().setTextElideMode(Qt.TextElideMode.ElideNone)
         combo.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         for key, text in items:
             combo.addItem(text, key)
