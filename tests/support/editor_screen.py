@@ -19,7 +19,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 VLC_ARGS = ("--aout=dummy",)
-SIZE = (1280, 800)
+SIZE = (1280, 720)
 
 
 def _wait(app, condition, timeout: float = 10.0) -> bool:

@@ -366,7 +366,7 @@ def render_session_pngs(db_url: str, out_dir: Path) -> list[Path]:
         sessions.start(LIAISON, session_id)
 
         window = MeetingWindow(ctx, session_id)
-        window.resize(1360, 820)
+        window.resize(1280, 720)
         window.show()
         window.wellbeing_shown = True
         window.choose_presenter(WINDOW)
