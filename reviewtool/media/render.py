@@ -1,11 +1,12 @@
 """Pixel rendering of redactions onto HxWx4 uint8 frames (RV32 from libvlc: B, G, R, X in memory).
 
-The player calls `render_redacted` on every displayed frame, so it is plain vectorised numpy: one copy
-of the frame, then work proportional to the regions' area: 0.35 ms (solid) to 1.4 ms (blur, ellipse) for
-a 1080p frame with three face-size regions on the project's 2-core machine, the copy alone 0.35 ms
-(bench/bench_render.py). The raw frame is only ever read: the result goes to a
-separate buffer, and if anything fails part-way that buffer is blacked out before the exception
-propagates, so a half-redacted frame cannot be handed on by an over-eager caller.
+The player redacts every displayed frame where libvlc decoded it: `redact_in_place` works on a buffer
+that no consumer can reach yet (`frame_pool`), so there is no per-frame copy, and the work is
+proportional to the regions' area: 0.35 ms (solid) to 1.4 ms (blur, ellipse) for a 1080p frame with
+three face-size regions on the project's 2-core machine (bench/bench_render.py). If anything fails
+part-way the whole frame is blacked out before the exception propagates, so a half-redacted picture
+cannot be handed on by an over-eager caller. `render_redacted` is the same into a separate buffer (the
+raw frame only read), for callers that must keep the source.
 
 Each region's box is padded by a margin, rounded outwards to whole pixels and clipped to the frame; an
 ellipse covers every pixel that touches the ellipse inscribed in the padded box. Effects, strongest
@@ -46,34 +47,47 @@ _OPAQUE_BLACK = np.frombuffer(bytes((0, 0, 0, 255)), dtype=np.uint32)[0]
 _STRENGTH = {"pixelate": 0, "blur": 1, "solid": 2}
 
 
+def redact_in_place(frame: np.ndarray, regions: Sequence[Region], margin: float = DEFAULT_MARGIN) -> None:
+    """Redact every region of `frame` where it lies, each box padded by `margin` of the frame size.
+
+    `margin` is a fraction of the frame width (left and right) and height (top and bottom). The frame
+    must not be visible to anyone while this runs (the player redacts a buffer it has not published).
+    Raises ValueError on an unusable buffer; on any failure the whole frame is left black.
+    """
+    try:
+        _check_frame(frame, "frame")
+        if not (math.isfinite(margin) and margin >= 0):
+            raise ValueError(f"margin must be a finite fraction >= 0, got {margin}")
+        frame32 = frame.view(np.uint32)[..., 0]
+        for region in sorted(regions, key=lambda r: _STRENGTH[r.effect]):
+            _apply(frame, frame32, region, margin)
+    except BaseException:
+        _black_after_failure(frame)
+        raise
+
+
 def render_redacted(src: np.ndarray, regions: Sequence[Region], out: np.ndarray, *,
                     margin: float = DEFAULT_MARGIN) -> None:
-    """Copy `src` into `out` and redact every region, each box padded by `margin` of the frame size.
+    """Copy `src` into `out` and redact it there (`redact_in_place`); `src` is only read.
 
-    `margin` is a fraction of the frame width (left and right) and height (top and bottom).
     Raises ValueError on unusable buffers; on any failure `out` is left black.
     """
     try:
         _check_buffers(src, out)
-        if not (math.isfinite(margin) and margin >= 0):
-            raise ValueError(f"margin must be a finite fraction >= 0, got {margin}")
         np.copyto(out, src)
-        out32 = out.view(np.uint32)[..., 0]
-        for region in sorted(regions, key=lambda r: _STRENGTH[r.effect]):
-            _apply(out, out32, region, margin)
     except BaseException:
-        if isinstance(out, np.ndarray):
-            _fill_black(out)
+        _black_after_failure(out)
         raise
+    redact_in_place(out, regions, margin)
 
 
 def render_blank(out: np.ndarray) -> None:
-    """A frame inside a blank range: opaque black."""
+    """A frame inside a blank range: opaque black, in place."""
     _fill_black(out)
 
 
 def render_protected(out: np.ndarray) -> None:
-    """A frame that cannot be shown redacted: opaque black (the UI draws the notice over it)."""
+    """A frame that cannot be shown redacted: opaque black in place (the UI draws the notice over it)."""
     _fill_black(out)
 
 
@@ -86,22 +100,33 @@ def _fill_black(out: np.ndarray) -> None:
             out[..., 3] = 255
 
 
+def _black_after_failure(frame: object) -> None:
+    """Leave no picture in a buffer whose rendering failed (a read-only one cannot hold a result anyway:
+    the original error is what the caller must see)."""
+    if isinstance(frame, np.ndarray) and frame.flags.writeable:
+        _fill_black(frame)
+
+
+def _check_frame(frame: np.ndarray, name: str, *, written: bool = True) -> None:
+    if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 4:
+        shape = getattr(frame, "shape", None)
+        dtype = getattr(frame, "dtype", type(frame).__name__)
+        raise ValueError(f"{name} must be an HxWx4 uint8 array, got {dtype} {shape}")
+    if written and (not frame.flags.c_contiguous or not frame.flags.writeable):
+        raise ValueError(f"{name} must be a writeable C-contiguous buffer")
+
+
 def _check_buffers(src: np.ndarray, out: np.ndarray) -> None:
-    for name, frame in (("src", src), ("out", out)):
-        if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3 \
-                or frame.shape[2] != 4:
-            shape = getattr(frame, "shape", None)
-            dtype = getattr(frame, "dtype", type(frame).__name__)
-            raise ValueError(f"{name} must be an HxWx4 uint8 array, got {dtype} {shape}")
+    _check_frame(src, "src", written=False)
+    _check_frame(out, "out")
     if out.shape != src.shape:
         raise ValueError(f"out has shape {out.shape} but src has {src.shape}")
-    if not out.flags.c_contiguous or not out.flags.writeable:
-        raise ValueError("out must be a writeable C-contiguous buffer")
     if np.may_share_memory(src, out):
         raise ValueError("out must be a separate buffer from src (the raw frame is never written)")
 
 
 def _apply(out: np.ndarray, out32: np.ndarray, region: Region, margin: float) -> None:
+    """Redact one region of `out` (reads only `out`, already redacted by any weaker region)."""
     height, width = out.shape[:2]
     x, y, w, h = region.box
     # The padded box in pixels (may extend past the frame), then its pixels rounded outwards and clipped.

@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from reviewtool.media.redaction import Keyframe, RedactionSet, RedactionTrack, Region
-from reviewtool.media.render import MIN_BLOCK_PX, render_blank, render_protected, render_redacted
+from reviewtool.media.render import (
+    MIN_BLOCK_PX,
+    redact_in_place,
+    render_blank,
+    render_protected,
+    render_redacted,
+)
 
 H, W = 360, 640
 MARGIN = 0.02
@@ -95,6 +101,44 @@ def test_blank_and_protected_are_opaque_black(src):
     strided = src.copy()[:, ::2]  # not C-contiguous: still no picture left in it
     render_protected(strided)
     assert is_black(strided).all()
+
+
+# --- in place (what the player does with the buffer libvlc decoded into) ------------------------------
+
+@pytest.mark.parametrize("effect", ["solid", "pixelate", "blur"])
+@pytest.mark.parametrize("shape", ["rect", "ellipse"])
+def test_in_place_gives_the_same_pixels_as_into_a_separate_buffer(src, effect, shape):
+    regions = [Region((0.41, 0.22, 0.08, 0.14), shape, effect, "face_bystander"),
+               Region((0.0, 0.5, 0.3, 0.5), shape, "pixelate", "plate"),
+               Region((0.35, 0.2, 0.2, 0.2), shape, effect, "screen")]
+    frame = src.copy()
+    redact_in_place(frame, regions, MARGIN)
+    assert np.array_equal(frame, render(src, *regions))
+
+
+def test_in_place_failure_part_way_leaves_the_whole_frame_black(src):
+    frame = src.copy()
+    good = Region((0.1, 0.1, 0.2, 0.2), "rect", "pixelate", "plate")
+    with pytest.raises(AttributeError):
+        redact_in_place(frame, [good, object()])  # type: ignore[list-item]
+    assert is_black(frame).all()
+    frame = src.copy()
+    with pytest.raises(ValueError, match="margin"):
+        redact_in_place(frame, [good], -0.1)
+    assert is_black(frame).all()
+
+
+def test_in_place_refuses_buffers_it_cannot_redact(src):
+    frozen = src.copy()
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        redact_in_place(frozen, [])
+    strided = src.copy()[:, ::2]
+    with pytest.raises(ValueError, match="C-contiguous"):
+        redact_in_place(strided, [])
+    assert is_black(strided).all()  # writeable, so no picture is left in it
+    with pytest.raises(ValueError, match="HxWx4"):
+        redact_in_place(np.zeros((H, W, 3), np.uint8), [])
 
 
 # --- solid -------------------------------------------------------------------------------------------
