@@ -1,17 +1,21 @@
 """Finished frames and the buffers they live in: how a redacted picture is handed to the screen(s).
 
-The player renders every displayed frame into one of a few output buffers and hands consumers an
-immutable `DisplayedFrame` whose `image` is a read-only view of that buffer -- no copy per frame.
-Rendering goes copy-then-redact, so a buffer being written briefly holds raw pixels: the one rule that
-makes this safe is that **a buffer is never written while anyone may read it**.
+Zero-copy: libvlc decodes straight into one of a few pool buffers, the player identifies and redacts
+that buffer in place, and consumers get an immutable `DisplayedFrame` whose `image` is a read-only view
+of it. So between decoding and redaction a buffer holds raw pixels, and the whole design rests on one
+rule: **a buffer is visible to consumers only after the pipeline has finished with it, and is never
+written while anyone may read it.**
 
 Hand-over protocol (`FramePool`):
-1. The producer (libvlc's display thread) asks `begin_write()` for a slot that is neither the latest
-   published frame nor pinned by any consumer. If every slot is taken it adds one, up to `max_count`;
-   beyond that it gets None and drops the frame (the screen keeps its last finished frame: safe).
-2. It renders into `slot.buffer` and calls `publish()`, which makes that frame the latest. Nothing in a
-   slot being written is reachable by consumers: its frame is not published yet, and its previous
-   frame's pins were refused from the moment the slot was taken (the generation changed).
+1. For each picture the producer (libvlc's lock callback, on its video output thread) takes a slot with
+   `begin_write()`: one that is neither the latest published frame nor pinned by any consumer. If every
+   slot is taken it adds one, up to `max_count`; beyond that it gets None (the player then lets libvlc
+   decode into a scratch buffer that is never published: the frame is dropped and the screen keeps its
+   last finished frame). From this moment the slot is unreachable: its previous frame's pins are refused
+   (the generation changed) and it is not the latest.
+2. libvlc writes the picture; the display callback identifies it and redacts it in place, or blackens
+   it (no match, no index, any exception or doubt), and only then calls `publish()`, which makes it the
+   latest frame. A slot that is given back unpublished (`abort()`) is blackened first.
 3. Sinks are called on the producer's thread right after publishing. During the call the frame is the
    latest, so it cannot be overwritten. A consumer that reads the image later (a GUI paint on another
    thread) must pin it first:
@@ -22,7 +26,7 @@ Hand-over protocol (`FramePool`):
    buffer. A pin that is never released makes the pool grow to `max_count` and then drop frames -- the
    picture freezes, nothing leaks.
 Reading `DisplayedFrame.image` outside a sink call without holding a pin is a bug: the buffer may be
-half-way through a later frame's rendering.
+half-way through a later picture's decoding.
 """
 
 from __future__ import annotations
@@ -34,13 +38,21 @@ import numpy as np
 
 DEFAULT_BUFFERS = 3
 MAX_BUFFERS = 8
+_ALIGN = 64
+
+
+def aligned_frame(height: int, width: int) -> np.ndarray:
+    """A zeroed HxWx4 uint8 buffer whose start is 64-byte aligned (libvlc decodes into it; it needs 32)."""
+    raw = np.zeros(height * width * 4 + _ALIGN, dtype=np.uint8)
+    offset = (-raw.ctypes.data) % _ALIGN
+    return raw[offset:offset + height * width * 4].reshape(height, width, 4)
 
 
 class _Slot:
     __slots__ = ("buffer", "view", "generation", "pins", "writing", "published_seq")
 
     def __init__(self, height: int, width: int) -> None:
-        self.buffer = np.zeros((height, width, 4), dtype=np.uint8)
+        self.buffer = aligned_frame(height, width)
         self.view = self.buffer.view()
         self.view.flags.writeable = False
         self.generation = 0
@@ -162,9 +174,16 @@ class FramePool:
             return number, slot.buffer
 
     def abort(self, number: int) -> None:
-        """Give a slot back unpublished (its content is not to be shown)."""
+        """Give a slot back unpublished: its content is not to be shown, so it is blackened first
+        (best effort: an unpublished slot is unreachable anyway until it is written and published)."""
         with self._lock:
-            self._slots[number].writing = False
+            slot = self._slots[number]
+            if not slot.writing:
+                return
+            try:
+                slot.buffer.fill(0)
+            finally:
+                slot.writing = False
 
     def publish(self, number: int, *, frame_index: int | None, pts: float | None, blanked: bool,
                 protected: bool) -> DisplayedFrame:

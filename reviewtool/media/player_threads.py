@@ -12,6 +12,7 @@ Neither object references the façade, so a forgotten player can be collected an
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import math
 import threading
@@ -22,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from reviewtool.media.frame_pipeline import FramePipeline
-from reviewtool.media.frame_pool import DisplayedFrame
+from reviewtool.media.frame_pool import DisplayedFrame, aligned_frame
 
 log = logging.getLogger(__name__)
 
@@ -42,26 +43,30 @@ PAUSE_SETTLE_S = 0.3
 NEAR_FRAMES = 10
 NEAR_BACK_S = 0.05
 _CONTROLLER_TICK_S = 0.04
-_ALIGN = 64
 
 in_callback = threading.local()
 
 
-def aligned_frame(height: int, width: int) -> np.ndarray:
-    """An HxWx4 uint8 buffer whose start is 64-byte aligned (libvlc requires 32)."""
-    raw = np.zeros(height * width * 4 + _ALIGN, dtype=np.uint8)
-    offset = (-raw.ctypes.data) % _ALIGN
-    return raw[offset:offset + height * width * 4].reshape(height, width, 4)
-
-
 class CallbackCore:
     """Everything libvlc's threads touch. Holds no reference to the façade, so the façade can be
-    collected (its finalizer then stops VLC) while the ctypes callbacks stay alive with this object."""
+    collected (its finalizer then stops VLC) while the ctypes callbacks stay alive with this object.
+
+    Zero-copy hand-over (`frame_pool`): the lock callback lends libvlc a pool slot to decode into, the
+    display callback has the pipeline identify and redact that very slot in place, and only then is it
+    published and given to the sinks. libvlc's picture handle is a token naming the lent slot; anything
+    that does not add up (a display for a picture that was not lent, a lent picture never displayed) is
+    blackened and withheld. When the pool has no free slot, libvlc decodes into a scratch buffer that is
+    never published (the frame is dropped, the screen keeps its last finished frame).
+    """
 
     def __init__(self, pipeline: FramePipeline, width: int, height: int) -> None:
         self.pipeline = pipeline
-        self.sources = [aligned_frame(height, width) for _ in range(3)]
-        self._next_source = 0
+        self.scratch = aligned_frame(height, width)
+        self._tokens = itertools.count(1)
+        self._lent: tuple[int, int | None, np.ndarray] | None = None  # (token, slot or None, buffer)
+        self._lent_lock = threading.Lock()  # libvlc locks and displays on one thread, but a new video
+                                            # output (after set_media) brings a new thread
+        self.withheld = 0  # pictures blackened and not shown because the hand-over did not add up
         self.lock = threading.Lock()
         self.frame_cv = threading.Condition(self.lock)
         self.sinks: list[Callable[[DisplayedFrame], None]] = []
@@ -78,14 +83,28 @@ class CallbackCore:
     # --- libvlc callbacks (VLC threads): record, hand over, return ----------------------------------
 
     def on_lock(self, opaque: Any, planes: Any) -> int:
+        """libvlc wants memory for the next picture: lend it a pool slot (or the scratch buffer)."""
         in_callback.active = True
         try:
-            number = self._next_source
-            self._next_source = (number + 1) % len(self.sources)
-            planes[0] = self.sources[number].ctypes.data
-            return number + 1
+            token, buffer = self.lend()
+            planes[0] = buffer.ctypes.data
+            return token
         finally:
             in_callback.active = False
+
+    def lend(self) -> tuple[int, np.ndarray]:
+        """(token, buffer) for libvlc to decode the next picture into; never raises."""
+        with self._lent_lock:
+            token = next(self._tokens)
+            try:
+                self._withhold_lent()  # locked but never displayed: libvlc dropped that picture
+                slot = self.pipeline.pool.begin_write()
+            except Exception:
+                log.exception("lending a frame buffer failed; this picture will not be shown")
+                slot = None
+            number, buffer = slot if slot is not None else (None, self.scratch)
+            self._lent = (token, number, buffer)
+            return token, buffer
 
     def on_unlock(self, opaque: Any, picture: Any, planes: Any) -> None:
         return None
@@ -93,8 +112,7 @@ class CallbackCore:
     def on_display(self, opaque: Any, picture: Any) -> None:
         in_callback.active = True
         try:
-            number = (int(picture) - 1) if picture else (self._next_source - 1) % len(self.sources)
-            frame, mute = self.pipeline.process(self.sources[number])
+            frame, mute = self.finish(picture)
             if frame is None:
                 with self.lock:
                     self.mute_wanted = self.mute_wanted or mute
@@ -125,6 +143,42 @@ class CallbackCore:
             log.exception("display callback failed")
         finally:
             in_callback.active = False
+
+    def finish(self, token: Any) -> tuple[DisplayedFrame | None, bool]:
+        """libvlc has finished writing the picture lent under `token`: identify, redact (or blacken) and
+        publish it. (None, True) when there is nothing to show."""
+        with self._lent_lock:
+            lent = self._lent
+            if lent is None or token != lent[0]:
+                log.error("libvlc displayed picture %r, which was not the one lent (%r); not shown", token,
+                          None if lent is None else lent[0])
+                self._withhold_lent()
+                return None, True
+            self._lent = None
+        _, number, buffer = lent
+        if number is None:  # the scratch buffer: no pool slot was free
+            self._blacken(buffer)
+            return None, True
+        return self.pipeline.finish(number, buffer)
+
+    def _withhold_lent(self) -> None:
+        """Blacken the picture lent to libvlc and give its slot back unpublished (`_lent_lock` held)."""
+        lent, self._lent = self._lent, None
+        if lent is None:
+            return
+        self.withheld += 1
+        _, number, buffer = lent
+        if number is None:
+            self._blacken(buffer)
+        else:
+            self.pipeline.pool.abort(number)
+
+    @staticmethod
+    def _blacken(buffer: np.ndarray) -> None:
+        try:
+            buffer.fill(0)
+        except Exception:
+            log.exception("blackening a withheld picture failed")
 
     def on_event(self, event: Any) -> None:
         in_callback.active = True

@@ -9,6 +9,7 @@ black all over. `frames.jsonl`'s identified index is only a claim, checked again
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import time
@@ -26,6 +27,7 @@ from reviewtool.media.frame_pipeline import FramePipeline
 from reviewtool.media.frame_pool import FramePool
 from reviewtool.media.ingest import ClipProbe, display_picture, ingest_pass, sha256_file
 from reviewtool.media.player import ClipChanged, PlayerState, RedactedPlayer
+from reviewtool.media.player_threads import CallbackCore
 from reviewtool.media.redaction import Keyframe, RedactionSet, RedactionTrack
 from reviewtool.media.synth import ClipTruth, read_frame_number
 from reviewtool.progress import run_to_end
@@ -262,7 +264,7 @@ def test_pipeline_error_gives_a_black_frame(cfr, cfr_pictures, monkeypatch, capl
     def broken(*args, **kwargs):
         raise RuntimeError("injected")
 
-    monkeypatch.setattr(frame_pipeline, "render_redacted", broken)
+    monkeypatch.setattr(frame_pipeline, "redact_in_place", broken)
     pipeline = _pipeline(cfr, face_redactions(cfr))
     with caplog.at_level(logging.ERROR):
         frame, mute = pipeline.process(cfr_pictures[3])
@@ -286,6 +288,165 @@ def test_raw_mode_shows_the_picture_and_still_identifies(cfr, cfr_pictures):
     frame, mute = pipeline.process(cfr_pictures[5])
     assert frame.frame_index == 5 and not frame.protected and not mute
     assert np.array_equal(frame.image, cfr_pictures[5])
+
+
+# --- zero-copy hand-over: libvlc's part played by hand (no libvlc) ----------------------------------
+
+
+class FakeDecoder:
+    """Does what libvlc's vmem output does with the callbacks: lock (get an address), write the
+    picture there, display (hand the lock's token back)."""
+
+    def __init__(self, core: CallbackCore, width: int, height: int) -> None:
+        self.core = core
+        self.shape = (height, width, 4)
+        self.planes = (ctypes.c_void_p * 3)()
+
+    def lock(self) -> int:
+        return self.core.on_lock(None, self.planes)
+
+    def memory(self) -> np.ndarray:
+        """The buffer libvlc was given by the last lock, as libvlc sees it (its raw address)."""
+        size = int(np.prod(self.shape))
+        return np.ctypeslib.as_array((ctypes.c_uint8 * size).from_address(self.planes[0])).reshape(self.shape)
+
+    def write(self, picture: np.ndarray) -> None:
+        np.copyto(self.memory(), picture)
+
+    def decode(self, picture: np.ndarray) -> int:
+        token = self.lock()
+        self.write(picture)
+        self.core.on_display(None, token)
+        return token
+
+
+def _core(clip: Clip, redactions, *, mode="redacted", max_buffers=8) -> tuple[CallbackCore, FakeDecoder]:
+    index = FrameIndex.load(clip.probe.index_path)
+    pool = FramePool(clip.truth.width, clip.truth.height, max_count=max_buffers)
+    core = CallbackCore(FramePipeline(pool, index, redactions, mode), clip.truth.width, clip.truth.height)
+    return core, FakeDecoder(core, clip.truth.width, clip.truth.height)
+
+
+def _faces_black(frame, clip: Clip, n: int) -> bool:
+    return all(frame.image[inner_pixels(box, frame.width, frame.height)][..., :3].max() == 0
+               for box in clip.truth.faces_at(n))
+
+
+def test_a_frame_handed_to_a_sink_is_never_overwritten_while_the_next_is_decoded(cfr, cfr_pictures):
+    """The sink pins frame 0 and keeps it; libvlc then decodes frames 1.. into other buffers, and
+    while one is being written (and not yet redacted) consumers only ever reach finished frames."""
+    core, decoder = _core(cfr, face_redactions(cfr))
+    pins, copies = [], []
+
+    def sink(frame):
+        if not pins:
+            pins.append(frame.pin())
+            copies.append(frame.image.copy())
+
+    core.sinks.append(sink)
+    decoder.decode(cfr_pictures[0])
+    held = pins[0].frame
+    assert held.frame_index == 0 and _faces_black(held, cfr, 0)
+    for n in range(1, 12):
+        token = decoder.lock()
+        memory = decoder.memory()
+        assert not np.shares_memory(memory, held.image)
+        decoder.write(cfr_pictures[n])  # raw pixels, being "decoded"
+        latest = core.pipeline.pool.pin_latest()  # a GUI paint right now gets the last finished frame
+        assert latest.frame.frame_index == n - 1 and not np.shares_memory(latest.image, memory)
+        assert _faces_black(latest.frame, cfr, n - 1)
+        latest.release()
+        core.on_display(None, token)
+        assert core.latest.frame_index == n and _faces_black(core.latest, cfr, n)
+        assert np.array_equal(held.image, copies[0])  # the pinned frame is untouched
+    assert core.pipeline.pool.size <= 4 and core.pipeline.pool.dropped == 0
+    pins[0].release()
+
+
+def test_a_frame_overtaken_while_unpinned_cannot_be_pinned_later(cfr, cfr_pictures):
+    core, decoder = _core(cfr, face_redactions(cfr))
+    seen = []
+    core.sinks.append(seen.append)
+    for n in range(6):
+        decoder.decode(cfr_pictures[n])
+    assert seen[0].pin() is None  # its buffer was lent to libvlc again since: refused
+    with seen[-1].pin() as pin:
+        assert pin.frame.frame_index == 5
+
+
+@pytest.mark.parametrize("where", ["identify", "lookup", "render", "raw identify"])
+def test_an_exception_between_decode_and_redaction_leaves_the_buffer_black(
+        cfr, cfr_pictures, monkeypatch, where):
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected")
+
+    redactions = face_redactions(cfr)
+    if where.endswith("identify"):
+        monkeypatch.setattr(frame_pipeline, "frame_signature", broken)
+    elif where == "lookup":
+        monkeypatch.setattr(RedactionSet, "regions_for_times", broken)
+    else:
+        monkeypatch.setattr(frame_pipeline, "redact_in_place", broken)  # raises before touching a pixel
+    core, decoder = _core(cfr, None if where.startswith("raw") else redactions,
+                          mode="raw" if where.startswith("raw") else "redacted")
+    seen = []
+    core.sinks.append(seen.append)
+    token = decoder.lock()
+    memory = decoder.memory()
+    decoder.write(cfr_pictures[4])
+    assert memory[..., :3].max() > 0
+    core.on_display(None, token)
+    assert len(seen) == 1 and seen[0].protected and core.mute_wanted
+    assert np.shares_memory(seen[0].image, memory)  # the very buffer libvlc wrote: blackened in place
+    assert memory[..., :3].max() == 0 and seen[0].image[..., :3].max() == 0
+    assert core.pipeline.errors == 1
+
+
+def test_pictures_that_do_not_add_up_are_blackened_and_never_shown(cfr, cfr_pictures):
+    core, decoder = _core(cfr, face_redactions(cfr))
+    seen = []
+    core.sinks.append(seen.append)
+    decoder.lock()  # a picture libvlc locks, writes and never displays
+    dropped = decoder.memory()
+    decoder.write(cfr_pictures[2])
+    token = decoder.lock()
+    assert dropped[..., :3].max() == 0 and not seen  # blackened when the next one was lent
+    decoder.write(cfr_pictures[3])
+    core.on_display(None, token + 7)  # a display for a picture that was not lent
+    assert not seen and decoder.memory()[..., :3].max() == 0
+    core.on_display(None, token)  # and the real one can no longer be displayed
+    assert not seen and core.withheld == 2
+    decoder.decode(cfr_pictures[5])
+    assert [f.frame_index for f in seen] == [5]
+
+
+def test_with_every_buffer_held_libvlc_decodes_into_scratch_and_nothing_is_shown(cfr, cfr_pictures):
+    core, decoder = _core(cfr, face_redactions(cfr), max_buffers=3)
+    seen = []
+    core.sinks.append(lambda frame: seen.append(frame.pin()))  # a consumer that never lets go
+    for n in range(3):
+        decoder.decode(cfr_pictures[n])
+    assert [p.frame.frame_index for p in seen] == [0, 1, 2]
+    token = decoder.lock()
+    assert np.shares_memory(decoder.memory(), core.scratch)
+    decoder.write(cfr_pictures[3])
+    core.on_display(None, token)
+    assert len(seen) == 3 and core.latest.frame_index == 2 and core.scratch[..., :3].max() == 0
+    assert core.pipeline.pool.dropped == 1 and core.mute_wanted
+    for pin in seen:
+        pin.release()
+    decoder.decode(cfr_pictures[4])
+    assert core.latest.frame_index == 4
+
+
+def test_raw_mode_publishes_the_decoded_buffer_itself(cfr, cfr_pictures):
+    core, decoder = _core(cfr, None, mode="raw")
+    token = decoder.lock()
+    memory = decoder.memory()
+    decoder.write(cfr_pictures[7])
+    core.on_display(None, token)
+    assert core.latest.frame_index == 7 and not core.latest.protected
+    assert np.shares_memory(core.latest.image, memory) and np.array_equal(core.latest.image, cfr_pictures[7])
 
 
 def test_redacted_playback_needs_an_explicit_redaction_set(cfr):
@@ -417,7 +578,7 @@ def test_exception_in_the_frame_path_gives_black(cfr, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("injected")
 
-    monkeypatch.setattr(frame_pipeline, "render_redacted", broken)
+    monkeypatch.setattr(frame_pipeline, "redact_in_place", broken)
     summary = run_redaction_audit(cfr.path, cfr.sha, cfr.probe.index_path, face_redactions(cfr),
                                   [{"play": 1.0}], tmp_path / "audit", vlc_args=VLC_ARGS)
     check = check_audit(tmp_path / "audit", cfr.truth, 0.5)
@@ -503,3 +664,4 @@ def test_mute_follows_the_identified_time(cfr):
     unmuted_at = [pts for _, pts, muted in log if not muted and pts is not None and pts > 1.0]
     assert muted_at and 0.6 < muted_at[0] < 0.8  # applied on the first frame inside the padding
     assert unmuted_at and 1.6 < unmuted_at[0] < 1.75
+
