@@ -299,6 +299,9 @@ def _sign_patterns() -> np.ndarray:
 
 
 _PATTERNS = _sign_patterns()
+# The query's projections and block means in one product (its block means as in `_block_means`, up to
+# float rounding far below `_BOUND_SLACK`).
+_QUERY = np.vstack([_PATTERNS, _block_means(np.eye(SIGNATURE_LEN)).T])
 _CHUNK = 4096
 
 
@@ -325,8 +328,7 @@ class _Pruner:
         self.blocks = np.ascontiguousarray(blocks[self.order])
 
     def candidates(self, sig: np.ndarray, tolerance: float) -> np.ndarray:
-        sig64 = sig.astype(np.float64)
-        query = _PATTERNS @ sig64
+        query = _QUERY @ sig.astype(np.float64)
         reach = tolerance + _BOUND_SLACK
         lo = int(np.searchsorted(self.means, query[0] - reach, side="left"))
         hi = int(np.searchsorted(self.means, query[0] + reach, side="right"))
@@ -338,5 +340,5 @@ class _Pruner:
         rows = np.flatnonzero(keep) + lo
         if rows.size == 0:
             return self.order[:0]
-        bound = np.abs(self.blocks[rows] - _block_means(sig64[None, :])[0]).mean(axis=1)
+        bound = np.abs(self.blocks[rows] - query[len(_PATTERNS):]).mean(axis=1)
         return self.order[rows[bound <= reach]]

@@ -29,6 +29,7 @@ from reviewtool.media.ingest import ClipProbe, display_picture, ingest_pass, sha
 from reviewtool.media.player import ClipChanged, PlayerState, RedactedPlayer
 from reviewtool.media.player_threads import CallbackCore
 from reviewtool.media.redaction import Keyframe, RedactionSet, RedactionTrack
+from reviewtool.media.signature import frame_signature
 from reviewtool.media.synth import ClipTruth, read_frame_number
 from reviewtool.progress import run_to_end
 
@@ -447,6 +448,25 @@ def test_raw_mode_publishes_the_decoded_buffer_itself(cfr, cfr_pictures):
     core.on_display(None, token)
     assert core.latest.frame_index == 7 and not core.latest.protected
     assert np.shares_memory(core.latest.image, memory) and np.array_equal(core.latest.image, cfr_pictures[7])
+
+
+def _plain_signature(frame: np.ndarray) -> np.ndarray:
+    """DESIGN section 4 computed the plain way: green of every 8th pixel, means of 15x16 cells."""
+    green = frame[::8, ::8, 1].astype(np.float64)
+    h, w = green.shape
+    rows, cols = [*(np.arange(15) * h) // 15, h], [*(np.arange(16) * w) // 16, w]
+    means = [[green[rows[i]:rows[i + 1], cols[j]:cols[j + 1]].mean() for j in range(16)] for i in range(15)]
+    return np.array(means, dtype=np.float32).reshape(240)
+
+
+@pytest.mark.parametrize("shape", [(1080, 1920, 4), (1088, 1920, 4), (720, 1280, 4), (362, 640, 4),
+                                   (180, 320, 4), (640, 362, 4), (360, 640, 3)])
+def test_the_players_signature_is_the_ingest_definition_bit_for_bit(shape):
+    """Identification looks signatures up in an index built at ingest: the quick way the player
+    computes them (a strided view of libvlc's buffer, equal cells summed in one pass) must give
+    exactly the same floats."""
+    frame = np.random.default_rng(sum(shape)).integers(0, 256, shape, dtype=np.uint8)
+    assert np.array_equal(frame_signature(frame), _plain_signature(frame))
 
 
 def test_redacted_playback_needs_an_explicit_redaction_set(cfr):
