@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 #: Thumbnails in the strip, and the width of each (pixels, display orientation).
 THUMBNAIL_COUNT = 10
 THUMBNAIL_WIDTH = 160
+THUMBNAIL_BLOCK = 8  # pixels: faces in a 160-pixel-wide thumbnail are a block or two
 #: A Progress is yielded every this many decoded frames.
 PROGRESS_EVERY_FRAMES = 50
 _HASH_CHUNK = 4 * 1024 * 1024
@@ -309,12 +310,26 @@ def encode_png(rgb: np.ndarray) -> bytes:
 
 
 def _thumbnail(frame: av.VideoFrame, rotation: int, width: int, height: int) -> np.ndarray:
-    """A width x height (display orientation) RGB thumbnail, colours as the player shows them."""
+    """A width x height (display orientation) RGB thumbnail, colours as the player shows them, made
+    coarse: the strip is stored with the clip, and raw pictures are never written anywhere (DESIGN
+    section 5), so only the colours of THUMBNAIL_BLOCK-pixel blocks survive — enough to tell clips
+    apart by scene, not enough to recognise anyone."""
     sw, sh = (height, width) if rotation in (90, 270) else (width, height)
     small = frame.reformat(
         width=sw, height=sh, format="rgb24", src_colorspace=_PLAYBACK_MATRIX, interpolation="AREA"
     )
-    return np.ascontiguousarray(_turn(small.to_ndarray(), rotation))
+    return coarsen(np.ascontiguousarray(_turn(small.to_ndarray(), rotation)), THUMBNAIL_BLOCK)
+
+
+def coarsen(rgb: np.ndarray, block: int) -> np.ndarray:
+    """Every block x block tile replaced by its mean colour (edge tiles by the mean of what they hold)."""
+    h, w = rgb.shape[:2]
+    out = np.empty_like(rgb)
+    for y in range(0, h, block):
+        for x in range(0, w, block):
+            tile = rgb[y:y + block, x:x + block]
+            out[y:y + block, x:x + block] = tile.reshape(-1, tile.shape[2]).mean(axis=0).round()
+    return out
 
 
 # --- FFmpeg's log ----------------------------------------------------------------------------------

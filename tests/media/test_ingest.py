@@ -335,3 +335,17 @@ def test_shortcut_is_checked_against_the_shared_signature(synth_clip, tmp_path, 
     with pytest.raises(RuntimeError, match="disagrees with frame_signature"):
         run_to_end(ingest_pass(synth_clip()[0], tmp_path / "index"))
     assert not (tmp_path / "index").exists() or not any((tmp_path / "index").iterdir())
+
+
+def test_stored_thumbnails_keep_no_detail_finer_than_a_block():
+    import numpy as np
+
+    from reviewtool.media.ingest import THUMBNAIL_BLOCK, coarsen
+
+    rng = np.random.default_rng(3)
+    picture = rng.integers(0, 256, size=(90, 160, 3), dtype=np.uint8)
+    coarse = coarsen(picture, THUMBNAIL_BLOCK)
+    for y in range(0, 90, THUMBNAIL_BLOCK):
+        for x in range(0, 160, THUMBNAIL_BLOCK):
+            tile = coarse[y:y + THUMBNAIL_BLOCK, x:x + THUMBNAIL_BLOCK].reshape(-1, 3)
+            assert (tile == tile[0]).all()
