@@ -40,6 +40,7 @@ from reviewtool.media.frame_pipeline import MODES, FramePipeline, PipelineStats
 from reviewtool.media.frame_pool import DEFAULT_BUFFERS, MAX_BUFFERS, DisplayedFrame, FramePin, FramePool
 from reviewtool.media.ingest import MediaError, display_rotation, sha256_file
 from reviewtool.media.player_threads import (
+    FILE_CACHING_MS,
     SEEK_TIMEOUT_S,
     STALL_MUTE_S,
     CallbackCore,
@@ -219,7 +220,8 @@ class RedactedPlayer:
                 events.event_attach(kind, core.on_event)
             core.callbacks = (lock_cb, unlock_cb, display_cb, events)
             controller = Controller(core, mp, None if self.index is None else self.index.pts,
-                                     self._stall_seconds(), _EventRelay(weakref.ref(self)))
+                                    self._stall_seconds(), _EventRelay(weakref.ref(self)))
+            core.near_end_from = controller.landing_limit
             self._core, self._mp, self._instance, self._controller = core, mp, instance, controller
             self._finalizer = weakref.finalize(self, shutdown_vlc, instance, mp, controller, core)
             controller.start()
@@ -290,16 +292,17 @@ class RedactedPlayer:
 
     def wait_until_settled(self, timeout: float = SEEK_TIMEOUT_S + 0.5) -> bool:
         """Wait until no seek, step or paused start is in progress. False on timeout, or when one
-        was given up (libvlc did not show the target within SEEK_TIMEOUT_S)."""
+        was given up (libvlc did not show the target within SEEK_TIMEOUT_S, or a paused seek ended
+        on another frame)."""
         controller = self._controller
         if controller is None:
             return True
-        failures = controller.seek_timeouts
+        failures = controller.seek_timeouts + controller.landing_failures
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with controller.lock:
                 if controller.seek is None and controller.pause_after_seq is None:
-                    return controller.seek_timeouts == failures
+                    return controller.seek_timeouts + controller.landing_failures == failures
             time.sleep(0.01)
         return False
 
@@ -369,13 +372,17 @@ class RedactedPlayer:
                 with self._controller.lock:
                     self._controller.pause_after_seq = None
                     self._controller.seek = None
-                self._controller.send_play()
-                if self._clock_disturbed and self.time is not None:
-                    # After single steps libvlc 3 resumes ahead of the picture by about the time spent
-                    # paused; a seek to the frame on screen puts it back. (Seeking first, while still
-                    # paused, races with the resume in libvlc and can restart the clip from 0.)
-                    self._begin_seek(self.time, self.frame_index, landing=False)
-                    self._mp.set_time(int(math.floor(self.time * 1000)))
+                if self._clock_disturbed and self.time is not None and self._core.shown_near_end:
+                    self._start(self.time, paused=False)  # near the end, no set_time (see _start)
+                else:
+                    self._controller.send_play()
+                    if self._clock_disturbed and self.time is not None:
+                        # After single steps libvlc 3 resumes ahead of the picture by about the time
+                        # spent paused; a seek to the frame on screen puts it back. (Seeking first,
+                        # while still paused, races with the resume in libvlc and can restart the
+                        # clip from 0.)
+                        self._begin_seek(self.time, self.frame_index, landing=False)
+                        self._mp.set_time(int(math.floor(self.time * 1000)))
             self._clock_disturbed = False
             self._state = PlayerState.PLAYING
 
@@ -406,7 +413,7 @@ class RedactedPlayer:
             t = max(0.0, min(t, length) if length else t)
             paused = not self._controller.want_playing
             if not self._started or self._state in (PlayerState.ENDED, PlayerState.STOPPED,
-                                                    PlayerState.ERROR):
+                                                    PlayerState.ERROR) or self._core.shown_near_end:
                 self._start(t, paused=paused, target=target)
                 return
             # A paused seek is sent by the controller once the picture has settled (see SeekInProgress.unsent).
@@ -445,19 +452,22 @@ class RedactedPlayer:
             base = self._pending_target()
             n = len(self.index) if self.index is not None else 0
             with self._controller.lock:
-                pending = self._controller.seek is not None
+                seek = self._controller.seek
                 self._controller.pause_after_seq = None
+                now = time.monotonic()
                 if base is None or base + 1 >= n:
-                    self._controller.seek = None
+                    if seek is None or not seek.landing:  # at the last frame: nothing to do
+                        self._controller.seek = None
+                elif seek is not None and seek.landing:
+                    # Pressed again before the last one showed: the landing in progress goes one further.
+                    seek.t, seek.target, seek.started = float(self.index.pts[base + 1]), base + 1, now
                 else:
-                    now = time.monotonic()
                     latest = self._core.latest
                     self._controller.seek = SeekInProgress(
                         float(self.index.pts[base + 1]), base + 1, now, True,
-                        latest.seq if latest is not None else 0, base,
-                        steps=1, stepped_from=base, stepped_at=now, issued_at=now)
-            if not pending:
-                self._mp.next_frame()
+                        latest.seq if latest is not None else 0, None, issued_at=now)
+                    if seek is None:  # a seek still playing out settles first; otherwise step now
+                        self._controller.send_step(self._controller.seek, base, now)
             self._core.wake.set()
 
     def step_back(self) -> None:
@@ -514,35 +524,73 @@ class RedactedPlayer:
         core.wake.set()
 
     def _start(self, t: float | None, *, paused: bool, target: int | None = None) -> None:
-        """(Re)open the input in libvlc, from `t`; a paused start pauses on its first picture."""
-        if self._started:
-            verify_clip(self.clip_path, self.expected_sha256)  # libvlc re-reads the file: check again
-        vlc = _vlc()
-        media = self._instance.media_new_path(str(self.clip_path))
-        if t:
-            media.add_option(f":start-time={t:.6f}")
-        self._mp.set_media(media)
-        self._mp.audio_set_mute(True)
-        self._controller.applied_mute = True
-        self._mp.set_rate(self._rate)
+        """(Re)open the input in libvlc, from `t`; a paused start pauses on its first picture.
+
+        Also how the player seeks once the picture has been near the end of the clip: libvlc 3 may
+        then have read to the end of the file and asked its decoder to drain, and a seek does not
+        cancel that request. The stale drain fires later, mid-stream, and flushes the decoder: every
+        picture up to the next keyframe comes out broken (grey, unidentifiable, shown black). A
+        fresh input has no such request (docs/player.md)."""
+        start = t
+        if paused and t is not None and target is not None:
+            start = min(t, self._controller.landing_limit)  # near the end: from earlier, then steps
+        self._open_input(start)
         with self._core.lock:
             base_seq = self._core.latest.seq if self._core.latest is not None else 0
             self._core.last_identified = None
-        if paused:
-            with self._controller.lock:
-                self._controller.pause_after_seq = base_seq
+        with self._controller.lock:
+            self._controller.pause_after_seq = base_seq if paused else None
+            self._controller.seek = None
         if t is not None:
             self._begin_seek(t, target, landing=paused)
             self._clock_disturbed = paused
         else:
             self._core.pipeline.forget_position()
+        self._play_input()
+        self._state = PlayerState.PAUSED if paused else PlayerState.PLAYING
+
+    def _open_input(self, start: float | None) -> None:
+        """Give libvlc the clip again (hashed again first: libvlc re-reads the file), from `start`."""
+        if self._started:
+            verify_clip(self.clip_path, self.expected_sha256)
+            # Stopped first, so that its video output shows nothing of the old input afterwards (a
+            # paused one re-delivers its picture, which would pass for the new input's first).
+            self._mp.stop()
+        media = self._instance.media_new_path(str(self.clip_path))
+        media.add_option(f":file-caching={FILE_CACHING_MS}")  # what the paused landing relies on
+        if start:
+            media.add_option(f":start-time={start:.6f}")
+        self._mp.set_media(media)
+        self._mp.audio_set_mute(True)
+        self._controller.applied_mute = True
+        self._mp.set_rate(self._rate)
+        with self._core.lock:
+            self._core.shown_near_end = False
+
+    def _play_input(self) -> None:
         self._controller.vlc_paused = False
         if self._mp.play() != 0:
             self._state = PlayerState.ERROR
             raise MediaError(f"libvlc could not play {self.clip_path.name}")
-        del vlc
         self._started = True
-        self._state = PlayerState.PAUSED if paused else PlayerState.PLAYING
+
+    def _reopen_for_landing(self, start: float, ready: Callable[[], None]) -> bool:
+        """Controller thread: a paused landing near the end goes on from a fresh input (see
+        `_start`); `ready()` sets the landing up once the old input is gone, before the new one plays.
+        False if the clip cannot be played (it is then stopped)."""
+        try:
+            self._open_input(start)
+            ready()
+            self._play_input()
+            return True
+        except Exception:  # ClipChanged included: the clip must not play on
+            log.exception("re-opening %s for a paused seek failed", self.clip_path.name)
+            try:
+                self._mp.stop()
+            except Exception:
+                log.exception("stopping libvlc failed")
+            self._state = PlayerState.ERROR
+            return False
 
     def _on_event(self, name: str) -> None:
         """Controller thread: libvlc told us its state changed."""
@@ -584,3 +632,7 @@ class _EventRelay:
         player = self._ref()
         if player is not None:
             player._on_event(name)
+
+    def reopen(self, start: float, ready: Callable[[], None]) -> bool:
+        player = self._ref()
+        return player is not None and player._reopen_for_landing(start, ready)

@@ -42,6 +42,19 @@ PAUSE_SETTLE_S = 0.3
 #: A paused seek this few frames ahead is done by single steps; going back, it aims this much earlier.
 NEAR_FRAMES = 10
 NEAR_BACK_S = 0.05
+#: libvlc's input buffering (ms; VLC 3's default, set on every media so that it is known). Paused,
+#: libvlc 3 stops reading at the end of the file while its decoder waits for that buffering, which then
+#: never completes: a paused seek to within this of the end shows one early picture and no step moves
+#: it (docs/player.md). So a paused landing never seeks into the last FILE_CACHING_MS + END_MARGIN_S of
+#: a clip: it seeks to just before and steps forward. (300 ms would shorten that walk, but then 2x play
+#: runs late enough for libvlc's decoder to drop pictures and show broken, unidentifiable ones.)
+FILE_CACHING_MS = 1000
+END_MARGIN_S = 0.25
+#: A landing whose single steps have not moved the picture for this long seeks again, from earlier.
+LANDING_STUCK_S = 0.6
+#: While a landing's steps show nothing, another is sent this often (up to the frames left); when
+#: every frame left has been asked for, they count as dropped after LANDING_STEP_WAIT_S.
+LANDING_RETRY_S = 0.04
 _CONTROLLER_TICK_S = 0.04
 
 in_callback = threading.local()
@@ -75,6 +88,10 @@ class CallbackCore:
         self.last_new_frame_at = 0.0  # monotonic time a different frame was last identified
         self.repeats = 0  # consecutive pictures identified as the last identified frame
         self.latest_at = 0.0  # monotonic time of the latest picture
+        # Media time from which a picture shown means libvlc may have read to the end of the file
+        # (see Controller.landing_limit), and whether one has been shown since the input was opened.
+        self.near_end_from = math.inf
+        self.shown_near_end = False
         self.mute_wanted = True
         self.events: collections.deque[tuple[str, float]] = collections.deque()
         self.wake = threading.Event()
@@ -124,6 +141,8 @@ class CallbackCore:
                 self.latest = frame
                 self.latest_at = now
                 if frame.frame_index is not None:
+                    if frame.pts is not None and frame.pts >= self.near_end_from:
+                        self.shown_near_end = True
                     if previous is None or previous.frame_index != frame.frame_index:
                         self.last_new_frame_at = now
                         self.repeats = 1
@@ -205,11 +224,14 @@ class SeekInProgress:
     base_seq: int  # pictures up to this sequence number were shown before the seek
     old_index: int | None  # the frame on screen when it began (libvlc shows it a little longer)
     steps: int = 0
-    stepped_from: int | None = None
     stepped_at: float = 0.0
     reseeks: int = 0
     issued_at: float = 0.0
     unsent: bool = False  # a paused seek waits for the paused picture to settle before set_time
+    moved_at: float = 0.0  # monotonic time a step last moved the picture
+    seen: int | None = None  # the frame shown when the landing last looked
+    in_flight: int = 0  # steps sent that have not shown a frame yet
+    written_off: bool = False  # steps in flight were taken as dropped (they may still show)
 
 
 class Controller(threading.Thread):
@@ -221,6 +243,7 @@ class Controller(threading.Thread):
         self.core = core
         self.mp = mp
         self.index_pts = index_pts
+        self.landing_limit, self.max_steps = landing_limits(index_pts)
         self.stall_s = stall_s
         self.notify = notify
         self.stopping = False
@@ -234,6 +257,7 @@ class Controller(threading.Thread):
         self.vlc_paused = False  # libvlc has confirmed our latest pause (Paused event after it)
         self.pause_sent_at = 0.0
         self.seek_timeouts = 0
+        self.landing_failures = 0  # paused landings that ended on another frame than their target
 
     def run(self) -> None:
         while not self.stopping:
@@ -262,6 +286,8 @@ class Controller(threading.Thread):
             wanted = self.core.mute_wanted
             last_new = self.core.last_new_frame_at
         with self.lock:
+            if self.stopping:  # libvlc is being released (shutdown_vlc waited for this lock)
+                return
             if self.pause_after_seq is not None and latest is not None and latest.seq > self.pause_after_seq:
                 self.pause_after_seq = None
                 self.send_pause()
@@ -272,7 +298,7 @@ class Controller(threading.Thread):
                 wanted = True
         if self.want_playing and now - last_new > self.stall_s:
             wanted = True
-        if wanted != self.applied_mute:
+        if wanted != self.applied_mute and not self.stopping:
             self.mp.audio_set_mute(bool(wanted))
             self.applied_mute = wanted
             self.mute_log.append((now, last.pts if last is not None else None, wanted))
@@ -293,8 +319,29 @@ class Controller(threading.Thread):
         seek.base_seq = self.core.latest.seq if self.core.latest is not None else 0
         seek.old_index = None if last is None else last.frame_index
         seek.steps = 0
-        seek.stepped_from = None
-        self.mp.set_time(int(math.floor(max(0.0, seek.t - back) * 1000)))
+        seek.in_flight = 0
+        seek.written_off = False
+        seek.seen = None
+        t = max(0.0, seek.t - back)
+        if seek.landing:
+            t = min(t, self.landing_limit)
+        if not self.core.shown_near_end:
+            self.mp.set_time(int(math.floor(t * 1000)))
+            return
+        # libvlc may have a drain pending that a seek would not cancel (RedactedPlayer._start): the
+        # landing goes on from a fresh input, paused on its first picture.
+        def ready() -> None:  # the old input is gone: from here on pictures are the new input's
+            with self.core.lock:
+                self.core.last_identified = None
+                seek.base_seq = self.core.latest.seq if self.core.latest is not None else 0
+            seek.old_index = None
+            self.pause_after_seq = seek.base_seq
+            self.vlc_paused = False
+
+        reopen = getattr(self.notify, "reopen", None)
+        if self.stopping or reopen is None or not reopen(t, ready):
+            self.pause_after_seq = None
+            self._give_up(seek, last)
 
     def _advance_seek(self, seek: SeekInProgress, last: DisplayedFrame | None, repeats: int,
                       now: float) -> None:
@@ -346,37 +393,95 @@ class Controller(threading.Thread):
             # Still the picture from before the seek -- or libvlc landed on that very frame, which only
             # the re-send (after SEEK_REISSUE_S) tells apart; after it, the frame counts as landed.
             return
-        # Decide on a settled picture: libvlc confirmed paused and re-delivering the same frame (or,
-        # as it sometimes stops re-delivering, no picture for a while). Commands sent before that race
-        # with it (seen: a seek sent while pausing lost for good, a step sent as the previous step's
-        # picture arrives ignored). Reaching the target by a step needs no settling.
-        stepped = seek.steps > 0 and last.frame_index != seek.stepped_from
-        if last.frame_index == seek.target and stepped:
-            self.seek = None
-            return
-        if not self.vlc_paused or (repeats < 2 and now - self.core.latest_at < PAUSE_SETTLE_S):
-            return
-        if last.frame_index == seek.target:
-            self.seek = None
-            return
+        stepping = seek.steps > 0
+        if stepping:
+            self._count_moves(seek, last.frame_index, now)
+            if last.frame_index == seek.target:  # walked onto it (stepping starts before the target)
+                # Steps unaccounted for (or written off as dropped) may yet be shown late: then done
+                # once the picture has been shown again (near the end of the file, where libvlc has
+                # been seen to hold steps for 0.2 s, once nothing has moved for a while). A late one
+                # moves the picture past the target: seek again.
+                unsure = seek.in_flight > 0 or seek.written_off
+                quiet = now - max(seek.moved_at, seek.stepped_at)
+                if not unsure or (quiet > LANDING_STEP_WAIT_S if self.core.shown_near_end
+                                  else repeats >= 2):
+                    self.seek = None
+                return
+        else:
+            # Decide on a settled picture: libvlc confirmed paused and re-delivering the same frame (or,
+            # as it sometimes stops re-delivering, no picture for a while). Commands sent before that
+            # race with it (seen: a seek sent while pausing lost for good, the first step after a seek
+            # ignored).
+            if not self.vlc_paused or (repeats < 2 and now - self.core.latest_at < PAUSE_SETTLE_S):
+                return
+            if last.frame_index == seek.target:
+                self.seek = None
+                return
         if last.frame_index > seek.target:
             if seek.reseeks >= LANDING_MAX_RESEEKS or self.index_pts is None:
-                self.seek = None
+                self._give_up(seek, last)
                 return
             # Overshot: a paused start stops a frame or two late, and a seek to just before a keyframe
             # can land on it. Seek again, earlier each time; single steps then walk onto the target.
             seek.reseeks += 1
             self._send_seek(seek, last, now, back=0.25 * seek.reseeks)
             return
-        if seek.steps >= LANDING_MAX_STEPS:
-            self.seek = None
+        if seek.steps >= self.max_steps:
+            self._give_up(seek, last)
             return
-        if seek.stepped_from is None or last.frame_index != seek.stepped_from \
-                or now - seek.stepped_at > LANDING_STEP_WAIT_S:  # a step that showed nothing: again
-            self.mp.next_frame()
-            seek.steps += 1
-            seek.stepped_from = last.frame_index
-            seek.stepped_at = now
+        if stepping:
+            # Steps in flight either show the next frame, show it late (libvlc sometimes holds several
+            # and then shows them at once) or are dropped (no picture ready yet). Never more in flight
+            # than frames to the target, so late ones cannot carry the picture past it.
+            quiet = now - max(seek.moved_at, seek.stepped_at)
+            if now - max(seek.moved_at, seek.issued_at, seek.started) > LANDING_STUCK_S \
+                    and seek.reseeks < LANDING_MAX_RESEEKS:
+                # libvlc no longer steps from here (see FILE_CACHING_MS): seek again, from earlier.
+                seek.reseeks += 1
+                self._send_seek(seek, last, now, back=0.25 * seek.reseeks)
+                return
+            if seek.in_flight >= seek.target - last.frame_index:
+                if quiet <= LANDING_STEP_WAIT_S:
+                    return
+                seek.in_flight = 0  # nothing moved for a while: taken as dropped
+                seek.written_off = True
+            elif seek.moved_at <= seek.stepped_at and now - seek.stepped_at <= LANDING_RETRY_S:
+                return  # the last step has not shown yet: give it a moment before sending another
+        self.send_step(seek, last.frame_index, now)
+
+    def send_step(self, seek: SeekInProgress, shown: int, now: float) -> None:
+        """next_frame towards a landing's target, from frame `shown`."""
+        if seek.steps == 0:
+            seek.seen, seek.moved_at = shown, now
+        self.mp.next_frame()
+        seek.steps += 1
+        seek.in_flight += 1
+        seek.stepped_at = now
+
+    @staticmethod
+    def _count_moves(seek: SeekInProgress, shown: int, now: float) -> None:
+        if seek.seen is not None and shown != seek.seen:
+            if shown > seek.seen:
+                seek.in_flight = max(0, seek.in_flight - (shown - seek.seen))
+            seek.moved_at = now
+        seek.seen = shown
+
+    def _give_up(self, seek: SeekInProgress, last: DisplayedFrame | None) -> None:
+        log.warning("paused seek to frame %s gave up on frame %s", seek.target,
+                    None if last is None else last.frame_index)
+        self.seek = None
+        self.landing_failures += 1
+
+
+def landing_limits(index_pts: np.ndarray | None) -> tuple[float, int]:
+    """(the latest media time a paused landing may seek to, the most single steps it may take): a
+    landing on a frame in the last FILE_CACHING_MS + END_MARGIN_S of the clip seeks to that limit and
+    steps the rest of the way."""
+    if index_pts is None or len(index_pts) < 2:
+        return math.inf, LANDING_MAX_STEPS
+    end = float(index_pts[-1] + (index_pts[-1] - index_pts[-2]))
+    limit = max(float(index_pts[0]), end - FILE_CACHING_MS / 1000 - END_MARGIN_S)
+    return limit, LANDING_MAX_STEPS + int(np.count_nonzero(index_pts >= limit))
 
 
 def shutdown_vlc(instance: Any, mp: Any, controller: Controller | None, core: CallbackCore) -> None:
@@ -384,9 +489,13 @@ def shutdown_vlc(instance: Any, mp: Any, controller: Controller | None, core: Ca
     if getattr(in_callback, "active", False):  # never stop VLC from inside its own thread
         threading.Thread(target=shutdown_vlc, args=(instance, mp, controller, core), daemon=False).start()
         return
+    held = False
     if controller is not None:
         controller.stopping = True
         core.wake.set()
+        if controller is not threading.current_thread():
+            # Let a tick in progress finish: it may be re-opening the input for a landing.
+            held = controller.lock.acquire(timeout=SEEK_TIMEOUT_S)
     try:
         if mp is not None:
             mp.stop()
@@ -395,6 +504,9 @@ def shutdown_vlc(instance: Any, mp: Any, controller: Controller | None, core: Ca
             instance.release()
     except Exception:
         log.exception("releasing libvlc failed")
+    finally:
+        if held:
+            controller.lock.release()
     if controller is not None and controller.is_alive() and controller is not threading.current_thread():
         controller.join(timeout=2.0)
     core.callbacks = ()  # libvlc is gone: the ctypes callbacks may now be freed

@@ -685,3 +685,39 @@ def test_mute_follows_the_identified_time(cfr):
     assert muted_at and 0.6 < muted_at[0] < 0.8  # applied on the first frame inside the padding
     assert unmuted_at and 1.6 < unmuted_at[0] < 1.75
 
+
+def _on_screen(player: RedactedPlayer) -> tuple[int | None, int | None]:
+    """(the frame the player says is shown, the frame number read from the picture itself)."""
+    with player.pin_latest() as pin:
+        return pin.frame.frame_index, read_frame_number(pin.image)
+
+
+@vlc_test
+def test_paused_seeks_and_steps_land_near_the_end_of_a_short_clip(ingested):
+    """Paused, libvlc 3 never finishes buffering a seek into the last FILE_CACHING_MS of a clip and
+    then ignores single steps (a seek to 1.5 s of a 2 s clip used to show frame 44 and give up after
+    4 s): the player lands such seeks from earlier. And once libvlc has read to the end, a seek would
+    leave a drain pending that later breaks the decoding (grey pictures, shown black): seeks from
+    there re-open the input. Frames 0..59, each checked by its band; no picture may go unidentified."""
+    clip = ingested(duration_s=2.0, width=320, height=180, faces=1, seed=21)
+    last = len(clip.truth.frames) - 1
+    player = RedactedPlayer(clip.path, clip.sha, clip.probe.index_path, face_redactions(clip),
+                            vlc_args=VLC_ARGS)
+    with player:
+        player.seek(0.5)
+        assert player.wait_until_settled() and _on_screen(player) == (15, 15)
+        for t, expected in ((1.5, 45), (1.9, 57), (clip.truth.frames[last].pts, last), (1.2, 36)):
+            player.seek(t)
+            assert player.wait_until_settled(), t
+            assert _on_screen(player) == (expected, expected), t
+        player.seek(clip.truth.frames[last - 2].pts)
+        assert player.wait_until_settled() and _on_screen(player) == (last - 2, last - 2)
+        for step, expected in ((player.step, last - 1), (player.step, last), (player.step, last),
+                               (player.step_back, last - 1), (player.step_back, last - 2),
+                               (player.step, last - 1), (player.step, last)):
+            step()
+            assert player.wait_until_settled(), (step.__name__, expected)
+            assert _on_screen(player) == (expected, expected), step.__name__
+        assert player.state == PlayerState.PAUSED
+        stats = player.stats()
+        assert stats.protected == 0 and stats.identified == stats.displayed
