@@ -84,14 +84,26 @@ class PlayerState(str, enum.Enum):
     ERROR = "error"
 
 
-def verify_clip(path: str | Path, expected_sha256: str) -> None:
-    """Re-hash the whole file; raise ClipChanged unless it is byte-for-byte the ingested clip."""
+def verify_clip(path: str | Path, expected_sha256: str) -> tuple[int, ...] | None:
+    """Re-hash the whole file; raise ClipChanged unless it is byte-for-byte the ingested clip.
+
+    Returns the file's identity (`file_identity`) if it stayed the same while it was hashed, else None.
+    """
     path = Path(path)
     if not path.is_file():
         raise MediaError(f"clip not found: {path}")
+    before = file_identity(path)
     actual = sha256_file(path)
     if actual.lower() != expected_sha256.lower():
         raise ClipChanged(path, expected_sha256.lower(), actual.lower())
+    return before if file_identity(path) == before else None
+
+
+def file_identity(path: Path) -> tuple[int, ...]:
+    """Device, inode, size, modification and change times: any write to the file or replacement of it
+    changes one of them (the change time cannot be set back short of changing the system clock)."""
+    st = path.stat()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def presented_size(path: str | Path) -> tuple[int, int]:
@@ -179,6 +191,7 @@ class RedactedPlayer:
         self._finalizer: weakref.finalize | None = None
         self._started = False
         self._clock_disturbed = False  # single steps were taken since the last play
+        self._verified: tuple[int, ...] | None = None  # file_identity when its hash was last checked
         self._lock = threading.RLock()
 
     # --- set-up ---------------------------------------------------------------------------------------
@@ -189,7 +202,7 @@ class RedactedPlayer:
         with self._lock:
             if self._mp is not None:
                 return
-            verify_clip(self.clip_path, self.expected_sha256)
+            self._verified = verify_clip(self.clip_path, self.expected_sha256)
             self.index = load_index(self._index_arg, self.expected_sha256)
             if self._size is not None:
                 width, height = self._size
@@ -533,7 +546,7 @@ class RedactedPlayer:
         fresh input has no such request (docs/player.md)."""
         start = t
         if paused and t is not None and target is not None:
-            start = min(t, self._controller.landing_limit)  # near the end: from earlier, then steps
+            start = self._controller.lead_start(target)  # it pauses a frame or two late: then steps
         self._open_input(start)
         with self._core.lock:
             base_seq = self._core.latest.seq if self._core.latest is not None else 0
@@ -552,7 +565,10 @@ class RedactedPlayer:
     def _open_input(self, start: float | None) -> None:
         """Give libvlc the clip again (hashed again first: libvlc re-reads the file), from `start`."""
         if self._started:
-            verify_clip(self.clip_path, self.expected_sha256)
+            # libvlc reads the file again: hashed again unless it is provably the file hashed before
+            # (near the end of a clip every seek re-opens; a long clip takes seconds to hash).
+            if self._verified is None or file_identity(self.clip_path) != self._verified:
+                self._verified = verify_clip(self.clip_path, self.expected_sha256)
             # Stopped first, so that its video output shows nothing of the old input afterwards (a
             # paused one re-delivers its picture, which would pass for the new input's first).
             self._mp.stop()

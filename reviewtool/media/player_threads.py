@@ -45,11 +45,14 @@ NEAR_BACK_S = 0.05
 #: libvlc's input buffering (ms; VLC 3's default, set on every media so that it is known). Paused,
 #: libvlc 3 stops reading at the end of the file while its decoder waits for that buffering, which then
 #: never completes: a paused seek to within this of the end shows one early picture and no step moves
-#: it (docs/player.md). So a paused landing never seeks into the last FILE_CACHING_MS + END_MARGIN_S of
-#: a clip: it seeks to just before and steps forward. (300 ms would shorten that walk, but then 2x play
-#: runs late enough for libvlc's decoder to drop pictures and show broken, unidentifiable ones.)
+#: it (docs/player.md). So a paused landing never seeks (set_time) into the last FILE_CACHING_MS +
+#: END_MARGIN_S of a clip: it re-opens the input there, which plays, so its buffering completes at the
+#: end of the file, and pauses on its first picture. (300 ms would shrink that zone, but then 2x play
+#: shows broken, unidentifiable pictures.)
 FILE_CACHING_MS = 1000
 END_MARGIN_S = 0.25
+#: A fresh input for a paused landing starts this many frames before the target.
+LANDING_LEAD_FRAMES = 4
 #: A landing whose single steps have not moved the picture for this long seeks again, from earlier.
 LANDING_STUCK_S = 0.6
 #: While a landing's steps show nothing, another is sent this often (up to the frames left); when
@@ -243,7 +246,7 @@ class Controller(threading.Thread):
         self.core = core
         self.mp = mp
         self.index_pts = index_pts
-        self.landing_limit, self.max_steps = landing_limits(index_pts)
+        self.landing_limit = landing_limit(index_pts)
         self.stall_s = stall_s
         self.notify = notify
         self.stopping = False
@@ -323,13 +326,15 @@ class Controller(threading.Thread):
         seek.written_off = False
         seek.seen = None
         t = max(0.0, seek.t - back)
-        if seek.landing:
-            t = min(t, self.landing_limit)
-        if not self.core.shown_near_end:
+        if not (self.core.shown_near_end or t > self.landing_limit):
             self.mp.set_time(int(math.floor(t * 1000)))
             return
-        # libvlc may have a drain pending that a seek would not cancel (RedactedPlayer._start): the
-        # landing goes on from a fresh input, paused on its first picture.
+        # Near the end a paused seek would never finish buffering (FILE_CACHING_MS), and once libvlc
+        # has read to the end a seek would leave a drain pending that later breaks the decoding
+        # (RedactedPlayer._start): the landing goes on from a fresh input, which plays from a few
+        # frames before the target and pauses on its first picture.
+        t = self.lead_start(seek.target, back)
+
         def ready() -> None:  # the old input is gone: from here on pictures are the new input's
             with self.core.lock:
                 self.core.last_identified = None
@@ -426,7 +431,7 @@ class Controller(threading.Thread):
             seek.reseeks += 1
             self._send_seek(seek, last, now, back=0.25 * seek.reseeks)
             return
-        if seek.steps >= self.max_steps:
+        if seek.steps >= LANDING_MAX_STEPS:
             self._give_up(seek, last)
             return
         if stepping:
@@ -448,6 +453,13 @@ class Controller(threading.Thread):
             elif seek.moved_at <= seek.stepped_at and now - seek.stepped_at <= LANDING_RETRY_S:
                 return  # the last step has not shown yet: give it a moment before sending another
         self.send_step(seek, last.frame_index, now)
+
+    def lead_start(self, target: int | None, back: float = 0.0) -> float:
+        """Where a fresh input should start for a paused landing on `target`: LANDING_LEAD_FRAMES
+        earlier (it pauses a frame or two after its first picture), and `back` seconds before that."""
+        if target is None or self.index_pts is None:
+            return 0.0
+        return max(0.0, float(self.index_pts[max(0, target - LANDING_LEAD_FRAMES)]) - back)
 
     def send_step(self, seek: SeekInProgress, shown: int, now: float) -> None:
         """next_frame towards a landing's target, from frame `shown`."""
@@ -473,15 +485,14 @@ class Controller(threading.Thread):
         self.landing_failures += 1
 
 
-def landing_limits(index_pts: np.ndarray | None) -> tuple[float, int]:
-    """(the latest media time a paused landing may seek to, the most single steps it may take): a
-    landing on a frame in the last FILE_CACHING_MS + END_MARGIN_S of the clip seeks to that limit and
-    steps the rest of the way."""
+def landing_limit(index_pts: np.ndarray | None) -> float:
+    """The latest media time a paused landing may seek to with set_time: the start of the last
+    FILE_CACHING_MS + END_MARGIN_S of the clip (a picture shown after it means libvlc may have read to
+    the end of the file)."""
     if index_pts is None or len(index_pts) < 2:
-        return math.inf, LANDING_MAX_STEPS
+        return math.inf
     end = float(index_pts[-1] + (index_pts[-1] - index_pts[-2]))
-    limit = max(float(index_pts[0]), end - FILE_CACHING_MS / 1000 - END_MARGIN_S)
-    return limit, LANDING_MAX_STEPS + int(np.count_nonzero(index_pts >= limit))
+    return max(float(index_pts[0]), end - FILE_CACHING_MS / 1000 - END_MARGIN_S)
 
 
 def shutdown_vlc(instance: Any, mp: Any, controller: Controller | None, core: CallbackCore) -> None:

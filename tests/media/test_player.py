@@ -536,6 +536,32 @@ def test_tampered_clip_is_refused_and_nothing_written(cfr, clip_copy, tmp_path):
     assert player.latest is None and player.state == PlayerState.IDLE
 
 
+@vlc_test
+def test_reopening_hashes_the_clip_again_only_if_the_file_changed(cfr, clip_copy, monkeypatch):
+    """Near the end every seek re-opens the input; a long clip takes seconds to hash, so a re-open
+    trusts the hash taken while the file's identity (device, inode, size, times) stays the same.
+    Any write to the file changes it: the next re-open hashes again and refuses the clip."""
+    from reviewtool.media import player as player_module
+
+    clip = clip_copy(cfr.path)
+    hashed = []
+    real_sha256 = player_module.sha256_file
+    monkeypatch.setattr(player_module, "sha256_file", lambda path: hashed.append(path) or real_sha256(path))
+    player = RedactedPlayer(clip, cfr.sha, cfr.probe.index_path, face_redactions(cfr), vlc_args=VLC_ARGS)
+    with player:
+        for t in (5.5, 5.8, 1.0):  # the last two re-open the input (the picture has been near the end)
+            player.seek(t)
+            assert player.wait_until_settled()
+        assert player.frame_index == 30 and len(hashed) == 1
+        with open(clip, "r+b") as f:  # same size, 4 bytes changed
+            f.seek(clip.stat().st_size // 2)
+            f.write(b"\x00\x01\x02\x03")
+        player.stop()
+        with pytest.raises(ClipChanged):
+            player.play()
+        assert len(hashed) == 2
+
+
 # --- through libvlc --------------------------------------------------------------------------------
 
 
