@@ -12,7 +12,8 @@ then measures each case in its own process (clean CPU and memory attribution), a
 CPU is process time (all threads) over wall time after a 1 s warm-up, in % of one core. Then, in the
 RedactedPlayer process: per-frame identification time (signature + look-up), time from seek() to the
 first correctly identified picture of the target (10 seeks while playing, 10 while paused, where a seek
-lands exactly by single-stepping), and resident memory while playing. Targets: a/b <= 1.10,
+lands exactly by single-stepping), the same for paused seeks into the last second of the clip and a
+step_back from there, and resident memory while playing. Targets: a/b <= 1.10,
 a/c <= 1.25, identification median <= 1 ms, seek <= 200 ms, RSS <= 400 MB.
 """
 
@@ -99,6 +100,7 @@ def case_redacted(clip: Path, sha: str, index: Path, truth_json: Path, seconds: 
         result["seek_ms_playing"] = _seek_latencies(player, truth, paused=False)
         player.pause()
         result["seek_ms_paused"] = _seek_latencies(player, truth, paused=True)
+        result["end_ms"] = _near_end_latencies(player, truth)
     player.release()
     return result
 
@@ -124,6 +126,27 @@ def _seek_latencies(player, truth, *, paused: bool) -> dict[str, list[float]]:
         player.wait_until_settled()
         time.sleep(0.3)
     return {"near": near, "exact": exact}
+
+
+def _near_end_latencies(player, truth) -> dict[str, list[float]]:
+    """ms for paused seeks into the last second (exact frame, band-checked by identification) and one
+    step_back from there: the landings that walk from before the end zone or re-open the input."""
+    rng = np.random.default_rng(4)
+    pts = truth.pts
+    seeks, backs = [], []
+    for _ in range(6):
+        target = int(rng.integers(len(pts) - 30, len(pts)))
+        for label, action, expected in (("seek", lambda: player.seek(float(pts[target])), target),
+                                        ("back", player.step_back, target - 1)):
+            start = time.monotonic()
+            action()
+            settled = player.wait_until_settled()
+            ok = settled and player.frame_index == expected
+            (seeks if label == "seek" else backs).append(
+                (time.monotonic() - start) * 1000 if ok else float("inf"))
+        player.seek(float(pts[len(pts) // 2]))  # back to the middle between tries
+        player.wait_until_settled()
+    return {"seek": seeks, "back": backs}
 
 
 def case_vmem_copy(clip: Path, width: int, height: int, seconds: float) -> dict:
@@ -370,6 +393,13 @@ def main() -> None:
                                   ("paused, exact frame", result["seek_ms_paused"]["exact"])):
                 print(f"   {gop}, {label:<20}: median {statistics.median(values):5.0f}, "
                       f"max {max(values):5.0f} over {len(values)} seeks")
+        print("paused, into the last second of the clip (exact frame; the end zone, docs/player.md), ms:")
+        for gop, result in (("keyframe every 30 ", a), ("keyframe every 250", a250)):
+            for label in ("seek", "back"):
+                values = result["end_ms"][label]
+                what = "seek" if label == "seek" else "then step_back"
+                print(f"   {gop}, {what:<20}: median {statistics.median(values):5.0f}, "
+                      f"max {max(values):5.0f} over {len(values)}")
         peak = max(r["rss_peak_mb"] for r in runs["a"])
         print(f"resident memory while playing: {peak:.0f} MB peak "
               f"({a['rss_before_play_mb']:.0f} MB before play; target <= 400 MB)")
