@@ -4,7 +4,8 @@ libvlc calls `CallbackCore`'s lock/display/event callbacks on its own threads. T
 libvlc: they run the frame pipeline, record what they saw (latest frame, wanted mute state, events) and
 return. The `Controller` thread applies it: `audio_set_mute`, pausing a primed start, and landing a
 paused seek or a step exactly on its frame, working round the libvlc 3 behaviour in docs/player.md
-(paused seeks landing early, seeks lost when sent while pausing, ignored single steps).
+(paused seeks landing early, seeks lost when sent while pausing, single steps dropped or shown late,
+paused seeks near the end of the file that never finish, a drain a seek does not cancel).
 Neither object references the façade, so a forgotten player can be collected and its finalizer
 (`shutdown_vlc`) stop libvlc while the ctypes callbacks are still referenced.
 """
