@@ -14,7 +14,6 @@ spent in the renderer (`reviewtool.reports`), to show where the time goes.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+from verdict import verdict  # noqa: E402  (bench/ is the script's folder)
 
 from reviewtool.core.auth import Actor  # noqa: E402
 from reviewtool.core.db import Database  # noqa: E402
@@ -84,16 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  CPU: rendering {render_cpu[0]:.2f} s ({render_cpu[0] / cpu * 100:.0f}%), gathering, storing and "
           f"auditing {cpu - render_cpu[0]:.2f} s")
     target = TARGET_SECONDS * count / 100
-    if total <= target:
-        print("  OK")
-        return 0
-    if cpu <= target:
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print(f"  over the target on the clock but within it in CPU time: the machine was busy "
-              f"(load average {load:.1f} on {os.cpu_count()} CPUs); rerun on a quiet machine")
-        return 0
-    print("  SLOWER THAN TARGET")
-    return 1
+    return verdict(total, cpu, target)
 
 
 if __name__ == "__main__":

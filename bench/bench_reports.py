@@ -10,13 +10,13 @@ busy machine (other test runs) stretches the wall figure.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from verdict import verdict  # noqa: E402  (bench/ is the script's folder)
 
 from reviewtool.reports.officer import render_officer_report  # noqa: E402
 from reviewtool.reports.samples import sample_officer_report  # noqa: E402
@@ -47,17 +47,7 @@ def main(argv: list[str] | None = None) -> int:
           f"first {timings[0] * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms")
     print(f"  {pages} pages, {size / args.count / 1024:.0f} KiB per report")
     target = TARGET_SECONDS * args.count / 100
-    if total <= target:
-        print("  OK")
-        return 0
-    if cpu <= target:
-        # Our own cost is within budget; other work on the machine stretched the clock.
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print(f"  over the target on the clock but within it in CPU time: the machine was busy "
-              f"(load average {load:.1f} on {os.cpu_count()} CPUs); rerun on a quiet machine")
-        return 0
-    print("  SLOWER THAN TARGET")
-    return 1
+    return verdict(total, cpu, target)
 
 if __name__ == "__main__":
     sys.exit(main())
