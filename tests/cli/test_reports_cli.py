@@ -15,18 +15,14 @@ import pytest
 from reviewtool.cli import main
 from reviewtool.core.db import Database
 from reviewtool.core.models import FeedbackReport, SamplingRun
-from support.feedback_data import PANEL_NAMES, populate
+from support.feedback_data import PANEL_NAMES, template_database
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("reports-cli") / "template.db"
-    database = Database.open(f"sqlite:///{path}")
-    world = populate(database, officers=3, stops_per_officer=1)
-    database.dispose()
-    return path, world
+    return template_database(tmp_path_factory.mktemp("reports-cli"))
 
 
 @pytest.fixture

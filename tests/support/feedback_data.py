@@ -244,3 +244,12 @@ def _write_forms(path: Path, rng: random.Random, rubric, world: FeedbackWorld, p
                     if criterion.id == "respect" and member_id == present[0][0]:
                         comment = f"Good eye contact from the officer ({name} noted)."
                     out.writerow([reference, name, criterion.id, answer, comment])
+
+
+def template_database(folder: Path, *, officers: int = 3, stops_per_officer: int = 1) -> tuple[Path, FeedbackWorld]:
+    """A populated SQLite file to copy for each test (populating it once per module saves the time)."""
+    path = folder / "template.db"
+    database = Database.open(f"sqlite:///{path}")
+    world = populate(database, officers=officers, stops_per_officer=stops_per_officer)
+    database.dispose()
+    return path, world

@@ -13,16 +13,12 @@ from reviewtool.core.db import Database
 from reviewtool.core.feedback import FeedbackService
 from reviewtool.ui.context import AppContext
 from reviewtool.ui.reports_area import ReportsArea
-from support.feedback_data import populate
+from support.feedback_data import template_database
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("reports-ui") / "template.db"
-    database = Database.open(f"sqlite:///{path}")
-    world = populate(database, officers=3, stops_per_officer=1)
-    database.dispose()
-    return path, world
+    return template_database(tmp_path_factory.mktemp("reports-ui"))
 
 
 @pytest.fixture
